@@ -20,8 +20,11 @@ struct pk_reader;
  * Open path for reading; NULL or "-" is stdin, named "<stdin>". The
  * format is recognised from the first bytes (zstd frame magic 28 B5 2F FD,
  * gzip 1F 8B), never from the name; anything else passes through as is.
- * Concatenated frames/members are read one after another.
- * max_line 0 means PK_MAX_RECORD_BYTES_DEFAULT.
+ * Concatenated frames/members (and zstd skippable frames) are read one
+ * after another; corrupt or truncated compressed data is an error, never
+ * a silent end. Regular files are sniffed at open; pipes and terminals on
+ * the first pk_reader_next (so pk_reader_compression says PK_COMP_NONE
+ * until then). max_line 0 means PK_MAX_RECORD_BYTES_DEFAULT.
  * Returns a new reader (free with pk_reader_free) or NULL with err set (IO).
  */
 struct pk_reader *pk_reader_open(const char *path, size_t max_line, struct pk_err *err);
@@ -35,8 +38,8 @@ struct pk_reader *pk_reader_open_mem(const char *name, const void *data, size_t 
 /*
  * Next line, without its '\n' (a '\r' before it is kept: callers that care
  * trim it). Blank lines are returned too; callers skip them.
- *   1  a line: *line/*len borrowed; valid until the next call on r
- *   2  an overlong line: its first max_line bytes are in *line/*len, the
+ *   1  a line: *line and *len borrowed; valid until the next call on r
+ *   2  an overlong line: its first max_line bytes are in *line and *len, the
  *      rest was read and discarded; the caller rejects it
  *   0  end of input
  *  -1  error, err set (IO: read failure; DATA: corrupt compressed stream,
@@ -47,15 +50,20 @@ int pk_reader_next(struct pk_reader *r, const char **line, size_t *len, struct p
 const char *pk_reader_name(const struct pk_reader *r);	/* borrowed */
 /* Number of the line last returned (1-based). */
 long pk_reader_lineno(const struct pk_reader *r);
-/* Decompressed bytes consumed up to and including the last returned line's '\n'. */
+/* Decompressed bytes consumed up to and including the last returned line's '\n'
+ * (its discarded tail included, for an overlong line). */
 uint64_t pk_reader_offset(const struct pk_reader *r);
+/* Decompressed offset where the last returned line began: where to resume
+ * to read it again (an unfinished last line, say). */
+uint64_t pk_reader_line_start(const struct pk_reader *r);
 /* 0 when the last returned line had no '\n' (end of input in the middle of a line). */
 int pk_reader_line_complete(const struct pk_reader *r);
 /* Raw (compressed) bytes read from the source so far, and its size or -1. */
 uint64_t pk_reader_raw_pos(const struct pk_reader *r);
 int64_t pk_reader_raw_size(const struct pk_reader *r);
 enum pk_compression pk_reader_compression(const struct pk_reader *r);
-/* For plain seekable files: continue from byte offset with line number lineno.
+/* For plain regular files (and plain memory): continue from byte offset,
+ * the line after it numbered lineno + 1 (pass the lineno reached).
  * Returns 0, or -1 (IO, or compressed/unseekable input). */
 int pk_reader_seek(struct pk_reader *r, uint64_t offset, long lineno, struct pk_err *err);
 /* Device and inode of an opened file (0,0 for stdin pipes and memory). */
