@@ -1,0 +1,420 @@
+/*
+ * input - operands in order, NDJSON lines or CSV rows, validated and
+ * indexed; bad lines rejected and counted; a progress line on a terminal.
+ */
+#include "lib/input.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/cli.h"
+#include "lib/csvrec.h"
+
+static char stdin_name[] = "-";
+static char *stdin_operand[] = { stdin_name };
+
+void
+pk_input_operands(struct pk_input *in, int n, char **paths)
+{
+	if (n <= 0) {
+		in->paths = stdin_operand;
+		in->npaths = 1;
+	} else {
+		in->paths = paths;
+		in->npaths = (size_t)n;
+	}
+	in->cur = 0;
+}
+
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int
+is_csv_name(const char *p)
+{
+	return ends_with(p, ".csv") || ends_with(p, ".csv.gz") || ends_with(p, ".csv.zst");
+}
+
+static void
+start_progress(struct pk_input *in)
+{
+	struct stat st;
+	size_t i;
+
+	if (in->progress == 0 || (in->progress < 0 && !isatty(2)))
+		return;
+	in->total_size = 0;
+	for (i = 0; i < in->npaths; i++) {
+		const char *p = in->paths[i];
+
+		if (strcmp(p, "-") == 0 ? fstat(0, &st) : stat(p, &st))
+			return;
+		if (!S_ISREG(st.st_mode))
+			return;
+		in->total_size += (uint64_t)st.st_size;
+	}
+	if (in->total_size == 0)
+		return;
+	in->prog_start = mono();
+	in->prog_next = in->prog_start + 0.5;
+	in->prog_shown = 1;
+}
+
+static void
+human(char *out, size_t n, double v)
+{
+	const char *u = "B";
+
+	if (v >= 1e9) { v /= 1e9; u = "GB"; }
+	else if (v >= 1e6) { v /= 1e6; u = "MB"; }
+	else if (v >= 1e3) { v /= 1e3; u = "kB"; }
+	snprintf(out, n, "%.1f %s", v, u);
+}
+
+static void
+show_progress(struct pk_input *in)
+{
+	double t = mono(), el, rate, done;
+	char a[32], b[32];
+
+	if (t < in->prog_next)
+		return;
+	in->prog_next = t + 0.5;
+	done = (double)in->done_size + (in->r ? (double)pk_reader_raw_pos(in->r) : 0);
+	el = t - in->prog_start;
+	rate = el > 0 ? (double)in->rej.read / el : 0;
+	human(a, sizeof a, done);
+	human(b, sizeof b, (double)in->total_size);
+	if (done > 0 && done < (double)in->total_size) {
+		double eta = el * ((double)in->total_size - done) / done;
+
+		fprintf(stderr, "\r%s: %s of %s, %.0f rec/s, ETA %d:%02d\033[K", in->tool, a, b,
+		    rate, (int)eta / 60, (int)eta % 60);
+	} else {
+		fprintf(stderr, "\r%s: %s of %s, %.0f rec/s\033[K", in->tool, a, b, rate);
+	}
+}
+
+static void
+end_progress(struct pk_input *in)
+{
+	if (in->prog_shown) {
+		fprintf(stderr, "\r\033[K");
+		in->prog_shown = 0;
+	}
+}
+
+static int
+open_next(struct pk_input *in, struct pk_err *err)
+{
+	const char *path = in->paths[in->cur];
+
+	in->r = pk_reader_open(path, in->max_line, err);
+	if (in->r == NULL)
+		return -1;
+	in->cur_csv = !(in->flags & PK_IN_LINES) && (in->csv || is_csv_name(path));
+	if (in->cur_csv && (in->csvp = pk_csv_new(in->r, ',')) == NULL)
+		return pk_err_set(err, PK_ERR_IO, "%s: cannot start the CSV reader", path);
+	if (in->on_open && in->on_open(in, in->r, in->ctx, err) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+close_cur(struct pk_input *in)
+{
+	if (in->csvp) {
+		pk_csv_free(in->csvp);
+		in->csvp = NULL;
+	}
+	if (in->r) {
+		in->done_size += pk_reader_raw_pos(in->r);
+		pk_reader_free(in->r);
+		in->r = NULL;
+	}
+	in->indoc = 0;
+}
+
+static int
+blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+static int
+reject_raw(struct pk_input *in, const char *raw, size_t n, long line, const char *why,
+    struct pk_err *err)
+{
+	return pk_reject_add(&in->rej, pk_reader_name(in->r), line, raw, n, why, err);
+}
+
+/* Line number of byte offset off in the document, counting from the last item. */
+static long
+doc_line(struct pk_input *in, const char *p)
+{
+	long line = in->rec.line > 0 ? in->rec.line : 1;
+	const char *q = in->rec.raw ? in->rec.raw : in->doc.p;
+
+	if (p < q)
+		q = in->doc.p, line = 1;
+	for (; q < p; q++)
+		if (*q == '\n')
+			line++;
+	return line;
+}
+
+/* PK_IN_DOCUMENT: the first line is no complete JSON value, so read all. */
+static int
+load_document(struct pk_input *in, const char *first, size_t n, struct pk_err *err)
+{
+	const char *line;
+	size_t len, pos;
+	int rc;
+	struct pk_jval v, m;
+	struct pk_jfield f;
+
+	pk_buf_reset(&in->doc);
+	pk_buf_add(&in->doc, first, n);
+	while ((rc = pk_reader_next(in->r, &line, &len, err)) > 0) {
+		pk_buf_addc(&in->doc, '\n');
+		pk_buf_add(&in->doc, line, len);
+		if (rc == 2 || in->doc.len > (size_t)1 << 31)
+			return pk_err_set(err, PK_ERR_DATA, "%s: JSON document too large",
+			    pk_reader_name(in->r));
+	}
+	if (rc < 0)
+		return -1;
+	if (pk_json_value(in->doc.p, in->doc.len, &v, err) != 0) {
+		char msg[sizeof err->msg];
+
+		snprintf(msg, sizeof msg, "%s: not NDJSON and not one JSON document: %s",
+		    pk_reader_name(in->r), err->msg);
+		return pk_err_set(err, PK_ERR_DATA, "%s", msg);
+	}
+	in->docarr.type = PK_J_NONE;
+	if (v.type == PK_J_ARR) {
+		in->docarr = v;
+	} else if (v.type == PK_J_OBJ) {
+		pos = 0;
+		while (pk_jobj_next(&v, &pos, &f) > 0)
+			if (f.v.type == PK_J_ARR) {
+				in->docarr = f.v;
+				break;
+			}
+		if (in->docarr.type == PK_J_NONE) {
+			/* A single object document is one record. */
+			in->docarr = v;
+			in->docpos = (size_t)-1;
+			in->indoc = 1;
+			return 0;
+		}
+	} else {
+		return pk_err_set(err, PK_ERR_DATA, "%s: the JSON document holds no records",
+		    pk_reader_name(in->r));
+	}
+	(void)m;
+	in->docpos = 0;
+	in->indoc = 1;
+	in->rec.raw = NULL;
+	in->rec.line = 0;
+	return 0;
+}
+
+static int
+next_doc_item(struct pk_input *in, const struct pk_rec **rec, struct pk_err *err)
+{
+	struct pk_jval item;
+
+	for (;;) {
+		if (in->docpos == (size_t)-1) {
+			item = in->docarr;
+			in->docpos = (size_t)-2;
+		} else if (in->docpos == (size_t)-2 || pk_jarr_next(&in->docarr, &in->docpos, &item) <= 0) {
+			in->indoc = 0;
+			return 0;
+		}
+		in->rec.line = doc_line(in, item.p);
+		in->rec.raw = item.p;
+		in->rec.rawn = item.n;
+		in->rec.json = item.p;
+		in->rec.jsonn = item.n;
+		in->rej.read++;
+		if (item.type != PK_J_OBJ) {
+			if (reject_raw(in, item.p, item.n, in->rec.line, "not a JSON object", err) != 0)
+				return -1;
+			continue;
+		}
+		if (pk_json_index(&in->rec.doc, item.p, item.n, err) != 0)
+			return -1;
+		*rec = &in->rec;
+		return 1;
+	}
+}
+
+int
+pk_input_next(struct pk_input *in, const struct pk_rec **rec, struct pk_err *err)
+{
+	const char *line;
+	size_t len;
+	long lineno;
+	int rc;
+	struct pk_err perr = PK_ERR_INIT;
+
+	if (!in->opened) {
+		in->opened = 1;
+		if (in->npaths == 0)
+			pk_input_operands(in, 0, NULL);
+		if (in->rej.diag == NULL && !in->quiet)
+			in->rej.diag = stderr;
+		if (in->rej.tool == NULL &&
+		    pk_reject_open(&in->rej, in->tool, in->reject_path, err) != 0)
+			return -1;
+		start_progress(in);
+	}
+	for (;;) {
+		if (pk_cli_interrupted()) {
+			end_progress(in);
+			return 0;
+		}
+		if (in->r == NULL) {
+			if (in->cur >= in->npaths) {
+				end_progress(in);
+				return 0;
+			}
+			if (open_next(in, err) != 0)
+				return -1;
+		}
+		if (in->indoc) {
+			rc = next_doc_item(in, rec, err);
+			if (rc != 0)
+				return rc;
+			close_cur(in);
+			in->cur++;
+			continue;
+		}
+		if (in->prog_shown && (++in->prog_tick & 0xffff) == 0)
+			show_progress(in);
+		if (in->cur_csv) {
+			const char *json, *raw;
+			size_t jn, rawn;
+
+			rc = pk_csv_next(in->csvp, &json, &jn, &raw, &rawn, &lineno, &perr);
+			if (rc == 0) {
+				close_cur(in);
+				in->cur++;
+				continue;
+			}
+			if (rc < 0) {
+				*err = perr;
+				return -1;
+			}
+			in->rej.read++;
+			if (rc == 2) {
+				if (reject_raw(in, raw, rawn, lineno, perr.msg, err) != 0)
+					return -1;
+				continue;
+			}
+			in->rec.raw = raw;
+			in->rec.rawn = rawn;
+			in->rec.json = json;
+			in->rec.jsonn = jn;
+			in->rec.line = lineno;
+		} else {
+			rc = pk_reader_next(in->r, &line, &len, err);
+			if (rc == 0) {
+				close_cur(in);
+				in->cur++;
+				continue;
+			}
+			if (rc < 0)
+				return -1;
+			if ((in->flags & PK_IN_HOLD_PARTIAL) && !pk_reader_line_complete(in->r)) {
+				/* An unfinished last line waits for the next run. */
+				close_cur(in);
+				in->cur++;
+				continue;
+			}
+			if (blank(line, len))
+				continue;
+			lineno = pk_reader_lineno(in->r);
+			in->rej.read++;
+			if (rc == 2) {
+				char why[96];
+
+				snprintf(why, sizeof why, "line longer than %zu bytes (--max-record-bytes)",
+				    in->max_line ? in->max_line : (size_t)PK_MAX_RECORD_BYTES_DEFAULT);
+				if (reject_raw(in, line, len, lineno, why, err) != 0)
+					return -1;
+				continue;
+			}
+			in->rec.raw = in->rec.json = line;
+			in->rec.rawn = in->rec.jsonn = len;
+			in->rec.line = lineno;
+			if ((in->flags & PK_IN_DOCUMENT) && lineno == 1 && pk_json_value(line, len, NULL, NULL) != 0) {
+				in->rej.read--;
+				if (load_document(in, line, len, err) != 0)
+					return -1;
+				continue;
+			}
+		}
+		in->rec.source = pk_reader_name(in->r);
+		in->rec.input = in->cur;
+		if (in->flags & PK_IN_LINES) {
+			in->rec.doc.nf = 0;
+			*rec = &in->rec;
+			return 1;
+		}
+		if (pk_json_index(&in->rec.doc, in->rec.json, in->rec.jsonn, &perr) != 0) {
+			if (reject_raw(in, in->rec.raw, in->rec.rawn, in->rec.line, perr.msg, err) != 0)
+				return -1;
+			continue;
+		}
+		*rec = &in->rec;
+		return 1;
+	}
+}
+
+int
+pk_input_reject(struct pk_input *in, const struct pk_rec *rec, const char *reason,
+    struct pk_err *err)
+{
+	return pk_reject_add(&in->rej, rec->source, rec->line, rec->raw, rec->rawn, reason, err);
+}
+
+struct pk_reader *
+pk_input_reader(struct pk_input *in)
+{
+	return in->r;
+}
+
+int
+pk_input_close(struct pk_input *in, struct pk_err *err)
+{
+	end_progress(in);
+	close_cur(in);
+	pk_jdoc_release(&in->rec.doc);
+	pk_buf_release(&in->doc);
+	return pk_reject_close(&in->rej, err);
+}
