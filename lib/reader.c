@@ -237,6 +237,10 @@ fill_zstd(struct pk_reader *r, struct pk_err *err)
 	for (;;) {
 		if ((rc = raw_refill(r, err)) < 0)
 			return -1;
+		/* Between frames with nothing left: done. (A call here would
+		 * start a new frame and ask for its header.) */
+		if (rc == 0 && r->zret == 0)
+			return 0;
 		in.src = r->raw + r->rpos;
 		in.size = r->rlen - r->rpos;
 		in.pos = 0;
