@@ -818,7 +818,7 @@ next_item(const struct pk_jval *v, size_t *pos, ucp *endp)
 	ucp s = (ucp)v->p, end = s + v->n, p;
 
 	*endp = end;
-	if (v->n < 2)
+	if (v->n < 2 || *pos >= v->n)
 		return NULL;
 	end--;	/* the closing bracket */
 	p = skip_ws(s + (*pos == 0 ? 1 : *pos), end);
@@ -868,12 +868,13 @@ pk_jarr_next(const struct pk_jval *arr, size_t *pos, struct pk_jval *out)
 int
 pk_jobj_get(const struct pk_jval *obj, const char *key, size_t kn, struct pk_jval *out)
 {
+	struct pk_jval o = *obj;	/* out may be obj */
 	struct pk_jfield f;
 	size_t pos = 0;
 	int found = 0;
 
 	/* Every member is visited: the last duplicate wins. */
-	while (pk_jobj_next(obj, &pos, &f)) {
+	while (pk_jobj_next(&o, &pos, &f)) {
 		if (key_eq(f.k, f.kn, f.kescaped, key, kn)) {
 			*out = f.v;
 			found = 1;
