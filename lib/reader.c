@@ -540,6 +540,16 @@ pk_reader_open_mem(const char *name, const void *data, size_t len, size_t max_li
 		pk_reader_free(r);
 		return NULL;
 	}
+	/* Memory inputs are mostly small (tests, a message payload): a
+	 * plain one needs no more than its own size, a compressed one starts
+	 * smaller and grows with its longest line. */
+	if (r->comp == PK_COMP_NONE && len < r->cap) {
+		r->cap = len < 256 ? 256 : len + 1;
+		r->buf = pk_xrealloc(r->buf, r->cap);
+	} else if (r->comp != PK_COMP_NONE) {
+		r->cap = 64u << 10;
+		r->buf = pk_xrealloc(r->buf, r->cap);
+	}
 	return r;
 }
 
