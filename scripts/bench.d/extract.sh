@@ -2,6 +2,7 @@
 # Field extraction: pipekit's span scanner against jansson's json_loadb per
 # line, three fields of every record of BENCH_DATA. The foundation issue's
 # criterion: the span scanner at least 5x faster, measured in the same run.
+# shellcheck source=scripts/bench.d/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 BENCH_EXTRACT=${BENCH_EXTRACT:-pk-bench-extract}

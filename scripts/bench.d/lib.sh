@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Functions every benchmark piece sources: data sets, timed runs, table rows.
 # Read scripts/bench.d/README first; this file is sourced, never run (it is
 # not executable, and scripts/bench skips it by name as well).
@@ -152,6 +153,7 @@ bench_row() {
 			else if (r + 0 > 0) printf "%.2fx slower than %s", 1 / r, b
 			else printf "? vs %s", b }')
 	fi
+	# shellcheck disable=SC2016 # the backquotes are markdown
 	printf '| %s | `%s` | %.3f | %.3f | %s | %s | %s |\n' \
 		"$(bench_md "$task")" "$(bench_md "$(bench_short "$cmd")")" \
 		"$med" "$sd" "$mbs" "$rss" "$(bench_md "$vs")" >>"$BENCH_OUT"
