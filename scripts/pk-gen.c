@@ -147,7 +147,7 @@ det_log(double x)
 	t2 = t * t;
 	term = t;
 	sum = 0.0;
-	for (k = 1; k < 60; k += 2) {
+	for (k = 1; k < 40; k += 2) {
 		sum += term / k;
 		term *= t2;
 	}
@@ -166,7 +166,7 @@ det_exp(double y)
 	r = y - k * LN2;
 	sum = 1.0;
 	term = 1.0;
-	for (n = 1; n < 30; n++) {
+	for (n = 1; n < 24; n++) {
 		term = term * r / n;
 		sum += term;
 	}
