@@ -459,6 +459,31 @@ parse_epoch(const char *s, size_t n, enum pk_time_unit unit, int64_t *ns,
 	size_t pos = 0;
 	uint64_t ip, mult;
 
+	/* Fast path: a plain integer of up to 18 digits, the common case. */
+	if (n <= 19 && unit == PK_TIME_AUTO) {
+		size_t i = s[0] == '-';
+		int64_t v = 0;
+
+		if (i < n && n - i <= 18) {
+			for (; i < n && isdig(s[i]); i++)
+				v = v * 10 + (s[i] - '0');
+			if (i == n) {
+				if (v < INT64_C(100000000000))
+					mult = 1000000000;
+				else if (v < INT64_C(100000000000000))
+					mult = 1000000;
+				else if (v < INT64_C(100000000000000000))
+					mult = 1000;
+				else
+					mult = 1;
+				if (v > INT64_MAX / (int64_t)mult)
+					return fail(err, TS, s, n,
+					    "out of range (1677-09-21 to 2262-04-11 in nanoseconds)");
+				*ns = s[0] == '-' ? -v * (int64_t)mult : v * (int64_t)mult;
+				return 0;
+			}
+		}
+	}
 	if (scan_dec(s, n, &pos, &d, DEC_SIGN | DEC_EXP) < 0 || pos != n)
 		return fail(err, TS, s, n,
 		    "expected an RFC 3339 timestamp or an epoch number");
@@ -535,30 +560,49 @@ pk_time_from_jval(const struct pk_jval *v, enum pk_time_unit unit, int64_t *ns,
 	return rc;
 }
 
-/* Fraction digits of nsec (0 < nsec < 1e9) at a given width, trailing part
- * only when not zero: the fewest of 3, 6 or 9 digits that are exact. */
-static void
-add_fraction(struct pk_buf *out, int nsec)
+static char *
+put_digits(char *p, unsigned v, int width)
 {
-	if (nsec % 1000000 == 0)
-		pk_buf_printf(out, ".%03d", nsec / 1000000);
-	else if (nsec % 1000 == 0)
-		pk_buf_printf(out, ".%06d", nsec / 1000);
-	else
-		pk_buf_printf(out, ".%09d", nsec);
+	int i;
+
+	for (i = width - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + width;
 }
 
+/* Hand-rolled rather than printf: it runs for every envelope and window. */
 void
 pk_time_format(int64_t ns, struct pk_buf *out)
 {
 	struct pk_civil c;
+	char text[40], *p = text;
 
 	pk_time_civil(ns, &c);
-	pk_buf_printf(out, "%04d-%02d-%02dT%02d:%02d:%02d", c.year, c.month, c.day,
-	    c.hour, c.minute, c.second);
-	if (c.nsec != 0)
-		add_fraction(out, c.nsec);
-	pk_buf_addc(out, 'Z');
+	p = put_digits(p, (unsigned)c.year, 4);
+	*p++ = '-';
+	p = put_digits(p, (unsigned)c.month, 2);
+	*p++ = '-';
+	p = put_digits(p, (unsigned)c.day, 2);
+	*p++ = 'T';
+	p = put_digits(p, (unsigned)c.hour, 2);
+	*p++ = ':';
+	p = put_digits(p, (unsigned)c.minute, 2);
+	*p++ = ':';
+	p = put_digits(p, (unsigned)c.second, 2);
+	/* a fraction only when not zero, in the fewest of 3, 6, 9 exact digits */
+	if (c.nsec != 0) {
+		*p++ = '.';
+		if (c.nsec % 1000000 == 0)
+			p = put_digits(p, (unsigned)c.nsec / 1000000, 3);
+		else if (c.nsec % 1000 == 0)
+			p = put_digits(p, (unsigned)c.nsec / 1000, 6);
+		else
+			p = put_digits(p, (unsigned)c.nsec, 9);
+	}
+	*p++ = 'Z';
+	pk_buf_add(out, text, (size_t)(p - text));
 }
 
 /* --- durations ------------------------------------------------------------ */

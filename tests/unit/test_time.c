@@ -257,6 +257,13 @@ test_epoch(void)
 	    "invalid timestamp '-9223372036854775809': out of range (1677-09-21 to 2262-04-11 in nanoseconds)");
 	ts_err("1e400", "invalid timestamp '1e400': out of range (1677-09-21 to 2262-04-11 in nanoseconds)");
 	ts_ok("1e-400", 0, 0);
+	/* plain integers of 18 and 19 digits take different code paths */
+	ts_ok("123456789012345678", 0, 123456789012345678LL);
+	ts_ok("1234567890123456789", 0, 1234567890123456789LL);
+	ts_ok("-123456789012345678", 0, -123456789012345678LL);
+	ts_ok("000000000000000001", 0, S(1));
+	ts_err("-", "invalid timestamp '-': expected an RFC 3339 timestamp or an epoch number");
+	ts_err("--1", "invalid timestamp '--1': expected an RFC 3339 timestamp or an epoch number");
 	/* forced units */
 	ts_ok("1732550400", PK_TIME_MS, 1732550400LL * 1000000);
 	ts_ok("1732550400", PK_TIME_US, 1732550400LL * 1000);
