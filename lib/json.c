@@ -533,8 +533,11 @@ int
 pk_json_value(const char *s, size_t n, struct pk_jval *v, struct pk_err *err)
 {
 	struct scan sc;
+	struct pk_jval dummy;
 	ucp p, end = (ucp)s + n;
 
+	if (v == NULL)
+		v = &dummy;
 	sc.base = (ucp)s;
 	sc.end = end;
 	sc.max_depth = DEPTH_DEFAULT;

@@ -46,7 +46,7 @@ struct pk_jdoc {
  * (1-based byte position) or "not a JSON object". Reuses doc's memory.
  */
 int pk_json_index(struct pk_jdoc *doc, const char *s, size_t n, struct pk_err *err);
-/* Validate any one JSON value filling v; 0 or -1 as above. */
+/* Validate any one JSON value filling v (NULL: only validate); 0 or -1 as above. */
 int pk_json_value(const char *s, size_t n, struct pk_jval *v, struct pk_err *err);
 void pk_jdoc_release(struct pk_jdoc *doc);
 
