@@ -1,0 +1,741 @@
+/*
+ * pytok - tokenizes Python 3.8-3.13 source the way CPython's tokenizer does,
+ * f-strings (3.12 nesting rules) kept as one token for the parser to split.
+ */
+#include "cmd/dagcheck/pytok.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/buf.h"
+
+/* CPython's limits (Parser/tokenizer.h: MAXINDENT 100, MAXLEVEL 200). */
+#define MAXINDENT 100
+#define MAXLEVEL 200
+#define MAXFDEPTH 32
+
+struct lexer {
+	struct py_tokens *tk;
+	const char *s;
+	size_t n, pos;
+	int line;
+	size_t line_start;
+	/* column cache: characters between line_start and cpos */
+	size_t cpos;
+	int ccol;
+	int indent[MAXINDENT + 1];
+	int nindent;
+	char paren[MAXLEVEL];
+	int paren_line[MAXLEVEL], paren_col[MAXLEVEL];
+	int nparen;
+	int failed;
+};
+
+static const char *const op_text[PO_COUNT] = {
+	"", "(", ")", "[", "]", "{", "}", ":", ",", ";", ".", "...", "->", ":=",
+	"+", "-", "*", "/", "//", "%", "@", "**", "|", "&", "^", "~", "<<", ">>",
+	"<", ">", "==", "!=", "<=", ">=", "=", "!",
+	"+=", "-=", "*=", "/=", "//=", "%=", "@=", "**=", "|=", "&=", "^=", "<<=",
+	">>="
+};
+
+const char *
+py_op_text(int op)
+{
+	return op > 0 && op < PO_COUNT ? op_text[op] : "?";
+}
+
+const char *
+py_tok_name(enum py_tok t)
+{
+	static const char *const names[] = { "END", "NEWLINE", "INDENT", "DEDENT",
+		"NAME", "NUMBER", "STRING", "OP" };
+	return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
+}
+
+static int
+colat(struct lexer *lx, size_t pos)
+{
+	if (lx->cpos < lx->line_start || pos < lx->cpos) {
+		lx->cpos = lx->line_start;
+		lx->ccol = 0;
+	}
+	while (lx->cpos < pos) {
+		if (((unsigned char)lx->s[lx->cpos] & 0xC0) != 0x80)
+			lx->ccol++;
+		lx->cpos++;
+	}
+	return lx->ccol + 1;
+}
+
+static int
+fail_at(struct lexer *lx, int line, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!lx->failed) {
+		lx->failed = 1;
+		lx->tk->err_line = line;
+		lx->tk->err_col = col;
+		va_start(ap, fmt);
+		vsnprintf(lx->tk->err_msg, sizeof lx->tk->err_msg, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+static int
+fail(struct lexer *lx, size_t pos, const char *fmt, const char *arg)
+{
+	return fail_at(lx, lx->line, colat(lx, pos), fmt, arg);
+}
+
+static struct py_token *
+emit(struct lexer *lx, enum py_tok type, size_t start, size_t end, int line, int col)
+{
+	struct py_tokens *tk = lx->tk;
+	struct py_token *t;
+
+	if (tk->n == tk->cap) {
+		tk->cap = tk->cap ? tk->cap * 2 : 256;
+		tk->t = pk_xrealloc(tk->t, tk->cap * sizeof *tk->t);
+	}
+	t = &tk->t[tk->n++];
+	memset(t, 0, sizeof *t);
+	t->type = type;
+	t->p = lx->s + start;
+	t->n = end - start;
+	t->line = line;
+	t->col = col;
+	return t;
+}
+
+static void
+newline_at(struct lexer *lx, size_t after)
+{
+	lx->line++;
+	lx->line_start = after;
+}
+
+/* Length of the line break at pos (\n, \r\n, \r), 0 when none. */
+static size_t
+eol(const struct lexer *lx, size_t pos)
+{
+	if (pos >= lx->n)
+		return 0;
+	if (lx->s[pos] == '\n')
+		return 1;
+	if (lx->s[pos] == '\r')
+		return pos + 1 < lx->n && lx->s[pos + 1] == '\n' ? 2 : 1;
+	return 0;
+}
+
+static int
+is_idstart(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+}
+
+static int
+is_idchar(unsigned char c)
+{
+	return is_idstart(c) || (c >= '0' && c <= '9');
+}
+
+/* String prefix flags for s[0..n), or -1 when it is no prefix. */
+static int
+prefix_flags(const char *s, size_t n)
+{
+	unsigned f = 0;
+	size_t i;
+
+	if (n > 2)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned bit;
+
+		switch (s[i]) {
+		case 'r': case 'R': bit = PS_RAW; break;
+		case 'b': case 'B': bit = PS_BYTES; break;
+		case 'f': case 'F': bit = PS_FSTR; break;
+		case 'u': case 'U': bit = 1u << 8; break;
+		default: return -1;
+		}
+		if (f & bit)
+			return -1;
+		f |= bit;
+	}
+	if ((f & (1u << 8)) && n != 1)
+		return -1;
+	if ((f & PS_BYTES) && (f & PS_FSTR))
+		return -1;
+	return (int)(f & ~(1u << 8));
+}
+
+static int scan_string(struct lexer *lx, size_t qpos, unsigned flags, int sline, int scol,
+    int depth, size_t *endp);
+
+/*
+ * Inside an f-string replacement field, after '{': scan the expression,
+ * conversion and format spec up to the matching '}'. Strings inside are
+ * scanned as nested strings (3.12 allows the enclosing quote there).
+ */
+static int
+scan_fexpr(struct lexer *lx, char q, int triple, int raw, int depth, int sline, int scol)
+{
+	int level = 0, spec = 0;
+
+	if (depth > MAXFDEPTH)
+		return fail(lx, lx->pos, "f-string: expressions nested too deeply%s", "");
+	while (lx->pos < lx->n) {
+		unsigned char c = (unsigned char)lx->s[lx->pos];
+		size_t nl = eol(lx, lx->pos);
+
+		if (nl) {
+			if (!triple && spec)
+				break;
+			lx->pos += nl;
+			newline_at(lx, lx->pos);
+			continue;
+		}
+		if (spec) {
+			if (c == '{') {
+				if (lx->pos + 1 < lx->n && lx->s[lx->pos + 1] == '{') {
+					lx->pos += 2;
+					continue;
+				}
+				lx->pos++;
+				if (scan_fexpr(lx, q, triple, raw, depth + 1, sline, scol) < 0)
+					return -1;
+				continue;
+			}
+			if (c == '}') {
+				lx->pos++;
+				return 0;
+			}
+			if (c == (unsigned char)q && (!triple || (lx->pos + 2 < lx->n &&
+			    lx->s[lx->pos + 1] == q && lx->s[lx->pos + 2] == q)))
+				break;
+			if (c == '\\' && !raw && lx->pos + 1 < lx->n)
+				lx->pos++;
+			lx->pos++;
+			continue;
+		}
+		if (c == '\'' || c == '"') {
+			size_t start = lx->pos, p = start, end;
+			int f;
+
+			while (p > 0 && is_idchar((unsigned char)lx->s[p - 1]))
+				p--;
+			f = prefix_flags(lx->s + p, start - p);
+			if (f < 0)
+				f = 0;
+			if (scan_string(lx, start, (unsigned)f, lx->line, colat(lx, start), depth + 1,
+			    &end) < 0)
+				return -1;
+			lx->pos = end;
+			continue;
+		}
+		if (c == '#' && !triple)
+			return fail(lx, lx->pos, "f-string expression part cannot include '#'%s", "");
+		if (c == '(' || c == '[' || c == '{') {
+			level++;
+		} else if (c == ')' || c == ']') {
+			if (level > 0)
+				level--;
+		} else if (c == '}') {
+			if (level == 0) {
+				lx->pos++;
+				return 0;
+			}
+			level--;
+		} else if (level == 0 && c == '!' && lx->pos + 1 < lx->n &&
+		    lx->s[lx->pos + 1] != '=') {
+			/* conversion: !r !s !a */
+		} else if (level == 0 && c == ':') {
+			spec = 1;
+		}
+		lx->pos++;
+	}
+	return fail_at(lx, sline, scol, "f-string: expecting '}'%s", "");
+}
+
+/*
+ * Scan a string whose opening quote is at qpos; *endp is set past the
+ * closing quote. sline/scol locate the token for error messages.
+ */
+static int
+scan_string(struct lexer *lx, size_t qpos, unsigned flags, int sline, int scol, int depth,
+    size_t *endp)
+{
+	char q = lx->s[qpos];
+	int triple = qpos + 2 < lx->n && lx->s[qpos + 1] == q && lx->s[qpos + 2] == q;
+	int raw = (flags & PS_RAW) != 0, fstr = (flags & PS_FSTR) != 0;
+
+	if (depth > MAXFDEPTH)
+		return fail(lx, qpos, "f-string: expressions nested too deeply%s", "");
+	lx->pos = qpos + (triple ? 3 : 1);
+	while (lx->pos < lx->n) {
+		char c = lx->s[lx->pos];
+		size_t nl = eol(lx, lx->pos);
+
+		if (nl) {
+			if (!triple)
+				return fail_at(lx, sline, scol,
+				    "unterminated string literal (detected at line %d)", lx->line);
+			lx->pos += nl;
+			newline_at(lx, lx->pos);
+			continue;
+		}
+		if (c == '\\' && fstr && lx->pos + 1 < lx->n &&
+		    (lx->s[lx->pos + 1] == '{' || lx->s[lx->pos + 1] == '}')) {
+			lx->pos++;	/* "\{" is a backslash, then a replacement field */
+			continue;
+		}
+		if (c == '\\' && fstr && !raw && lx->pos + 2 < lx->n && lx->s[lx->pos + 1] == 'N' &&
+		    lx->s[lx->pos + 2] == '{') {
+			/* \N{NAME}: a named character, not a replacement field */
+			while (lx->pos < lx->n && lx->s[lx->pos] != '}' && !eol(lx, lx->pos))
+				lx->pos++;
+			if (lx->pos < lx->n && lx->s[lx->pos] == '}')
+				lx->pos++;
+			continue;
+		}
+		if (c == '\\') {
+			/* a backslash protects the next character even in a raw string */
+			lx->pos++;
+			nl = eol(lx, lx->pos);
+			if (nl) {
+				lx->pos += nl;
+				newline_at(lx, lx->pos);
+			} else if (lx->pos < lx->n) {
+				lx->pos++;
+			}
+			continue;
+		}
+		if (c == q) {
+			if (!triple) {
+				*endp = lx->pos + 1;
+				return 0;
+			}
+			if (lx->pos + 2 < lx->n && lx->s[lx->pos + 1] == q && lx->s[lx->pos + 2] == q) {
+				*endp = lx->pos + 3;
+				return 0;
+			}
+		}
+		if (fstr && c == '{') {
+			if (lx->pos + 1 < lx->n && lx->s[lx->pos + 1] == '{') {
+				lx->pos += 2;
+				continue;
+			}
+			lx->pos++;
+			if (scan_fexpr(lx, q, triple, raw, depth, sline, scol) < 0)
+				return -1;
+			continue;
+		}
+		if (fstr && c == '}') {
+			if (lx->pos + 1 < lx->n && lx->s[lx->pos + 1] == '}') {
+				lx->pos += 2;
+				continue;
+			}
+			return fail(lx, lx->pos, "f-string: single '}' is not allowed%s", "");
+		}
+		lx->pos++;
+	}
+	if (triple)
+		return fail_at(lx, sline, scol,
+		    "unterminated triple-quoted string literal (detected at line %d)", lx->line);
+	return fail_at(lx, sline, scol, "unterminated string literal (detected at line %d)",
+	    lx->line);
+}
+
+static size_t
+scan_digits(const struct lexer *lx, size_t p, int hex, int oct, int bin)
+{
+	while (p < lx->n) {
+		unsigned char c = (unsigned char)lx->s[p];
+
+		if (c == '_' || (c >= '0' && c <= (oct ? '7' : bin ? '1' : '9')) ||
+		    (hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))))
+			p++;
+		else
+			break;
+	}
+	return p;
+}
+
+static int
+scan_number(struct lexer *lx, size_t start, size_t *endp)
+{
+	size_t p = start;
+	const char *s = lx->s;
+
+	if (s[p] == '0' && p + 1 < lx->n && strchr("xXoObB", s[p + 1]) && s[p + 1] != 0) {
+		char k = (char)(s[p + 1] | 0x20);
+
+		p = scan_digits(lx, p + 2, k == 'x', k == 'o', k == 'b');
+		if (p == start + 2)
+			return fail(lx, start, "invalid %s literal",
+			    k == 'x' ? "hexadecimal" : k == 'o' ? "octal" : "binary");
+	} else {
+		p = scan_digits(lx, p, 0, 0, 0);
+		if (p < lx->n && s[p] == '.') {
+			p = scan_digits(lx, p + 1, 0, 0, 0);
+		}
+		if (p < lx->n && (s[p] == 'e' || s[p] == 'E')) {
+			size_t q = p + 1;
+
+			if (q < lx->n && (s[q] == '+' || s[q] == '-'))
+				q++;
+			if (q < lx->n && s[q] >= '0' && s[q] <= '9')
+				p = scan_digits(lx, q, 0, 0, 0);
+		}
+		if (p < lx->n && (s[p] == 'j' || s[p] == 'J'))
+			p++;
+		else if (s[start] == '0' && p > start + 1 && memchr(s + start, '.', p - start) == NULL &&
+		    memchr(s + start, 'e', p - start) == NULL && memchr(s + start, 'E', p - start) == NULL) {
+			size_t k;
+
+			for (k = start; k < p; k++)
+				if (s[k] != '0' && s[k] != '_')
+					return fail(lx, start, "leading zeros in decimal integer literals "
+					    "are not permitted; use an 0o prefix for octal integers%s", "");
+		}
+	}
+	if (s[p - 1] == '_')
+		return fail(lx, start, "invalid decimal literal%s", "");
+	*endp = p;
+	return 0;
+}
+
+/* Longest operator at pos: its op and length. */
+static int
+scan_op(const char *s, size_t avail, size_t *len)
+{
+	static const struct { const char *t; int op; } ops[] = {
+		{ "**=", PO_DSTAREQ }, { "//=", PO_DSLASHEQ }, { ">>=", PO_RSHIFTEQ },
+		{ "<<=", PO_LSHIFTEQ }, { "...", PO_ELLIPSIS },
+		{ "**", PO_DSTAR }, { "//", PO_DSLASH }, { ">>", PO_RSHIFT }, { "<<", PO_LSHIFT },
+		{ "<=", PO_LE }, { ">=", PO_GE }, { "==", PO_EQEQ }, { "!=", PO_NE },
+		{ "->", PO_ARROW }, { ":=", PO_WALRUS }, { "+=", PO_PLUSEQ }, { "-=", PO_MINUSEQ },
+		{ "*=", PO_STAREQ }, { "/=", PO_SLASHEQ }, { "%=", PO_PERCENTEQ },
+		{ "@=", PO_ATEQ }, { "&=", PO_AMPEREQ }, { "|=", PO_VBAREQ }, { "^=", PO_CIRCEQ },
+		{ "(", PO_LPAR }, { ")", PO_RPAR }, { "[", PO_LSQB }, { "]", PO_RSQB },
+		{ "{", PO_LBRACE }, { "}", PO_RBRACE }, { ":", PO_COLON }, { ",", PO_COMMA },
+		{ ";", PO_SEMI }, { ".", PO_DOT }, { "+", PO_PLUS }, { "-", PO_MINUS },
+		{ "*", PO_STAR }, { "/", PO_SLASH }, { "%", PO_PERCENT }, { "@", PO_AT },
+		{ "|", PO_VBAR }, { "&", PO_AMPER }, { "^", PO_CIRC }, { "~", PO_TILDE },
+		{ "<", PO_LT }, { ">", PO_GT }, { "=", PO_ASSIGN }, { "!", PO_BANG },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+		size_t l = strlen(ops[i].t);
+
+		if (l <= avail && memcmp(s, ops[i].t, l) == 0) {
+			*len = l;
+			return ops[i].op;
+		}
+	}
+	return PO_NONE;
+}
+
+static int
+last_type(const struct lexer *lx)
+{
+	return lx->tk->n ? (int)lx->tk->t[lx->tk->n - 1].type : -1;
+}
+
+/* At the start of a logical line: measure indentation, emit INDENT/DEDENT.
+ * Returns 1 when the line is blank (skip it), 0 otherwise, -1 on error. */
+static int
+indentation(struct lexer *lx)
+{
+	int col = 0;
+	size_t p = lx->pos;
+
+	while (p < lx->n) {
+		char c = lx->s[p];
+
+		if (c == ' ')
+			col++;
+		else if (c == '\t')
+			col = (col / 8 + 1) * 8;
+		else if (c == '\f')
+			col = 0;
+		else
+			break;
+		p++;
+	}
+	lx->pos = p;
+	if (p >= lx->n || lx->s[p] == '#' || eol(lx, p))
+		return 1;
+	if (lx->s[p] == '\\' && eol(lx, p + 1))
+		return 0;	/* continuation right after indentation: CPython measures here too */
+	if (col > lx->indent[lx->nindent]) {
+		if (lx->nindent >= MAXINDENT)
+			return fail(lx, p, "too many levels of indentation%s", "");
+		lx->indent[++lx->nindent] = col;
+		emit(lx, PT_INDENT, p, p, lx->line, colat(lx, p));
+	} else {
+		while (col < lx->indent[lx->nindent]) {
+			lx->nindent--;
+			emit(lx, PT_DEDENT, p, p, lx->line, colat(lx, p));
+		}
+		if (col != lx->indent[lx->nindent])
+			return fail(lx, p,
+			    "unindent does not match any outer indentation level%s", "");
+	}
+	return 0;
+}
+
+static int
+closer_of(char open)
+{
+	return open == '(' ? ')' : open == '[' ? ']' : '}';
+}
+
+int
+py_tokenize(struct py_tokens *tk, const char *src, size_t n)
+{
+	struct lexer lx;
+	int bol = 1;
+
+	memset(&lx, 0, sizeof lx);
+	lx.tk = tk;
+	lx.s = src;
+	lx.n = n;
+	lx.line = 1;
+	tk->n = 0;
+	tk->nc = 0;
+	tk->err_line = 0;
+	tk->err_msg[0] = 0;
+	if (n >= 3 && memcmp(src, "\xEF\xBB\xBF", 3) == 0) {
+		lx.pos = 3;
+		lx.line_start = 3;
+	}
+	if (memchr(src, 0, n) != NULL) {
+		const char *z = memchr(src, 0, n);
+		int line = 1;
+		const char *q;
+
+		for (q = src; q < z; q++)
+			line += *q == '\n';
+		fail_at(&lx, line, 1, "source code cannot contain null bytes%s", "");
+		goto out;
+	}
+	while (lx.pos < lx.n && !lx.failed) {
+		unsigned char c;
+		size_t start, nl, end;
+		int col;
+
+		if (bol && lx.nparen == 0) {
+			int r = indentation(&lx);
+
+			if (r < 0)
+				break;
+			bol = 0;
+			if (r == 1) {
+				/* blank or comment-only line: no NEWLINE, no indentation change */
+				while (lx.pos < lx.n && !eol(&lx, lx.pos))
+					lx.pos++;
+				{
+					/* record a comment on this line, if any */
+					size_t q = lx.line_start;
+
+					while (q < lx.pos && lx.s[q] != '#')
+						q++;
+					if (q < lx.pos) {
+						if (tk->nc == tk->capc) {
+							tk->capc = tk->capc ? tk->capc * 2 : 32;
+							tk->c = pk_xrealloc(tk->c, tk->capc * sizeof *tk->c);
+						}
+						tk->c[tk->nc].p = lx.s + q;
+						tk->c[tk->nc].n = lx.pos - q;
+						tk->c[tk->nc].line = lx.line;
+						tk->nc++;
+					}
+				}
+				nl = eol(&lx, lx.pos);
+				lx.pos += nl;
+				if (nl)
+					newline_at(&lx, lx.pos);
+				bol = 1;
+				continue;
+			}
+		}
+		c = (unsigned char)lx.s[lx.pos];
+		start = lx.pos;
+		if (c == ' ' || c == '\t' || c == '\f') {
+			lx.pos++;
+			continue;
+		}
+		if ((nl = eol(&lx, lx.pos)) != 0) {
+			if (lx.nparen == 0 && last_type(&lx) != PT_NEWLINE && last_type(&lx) != -1 &&
+			    last_type(&lx) != PT_INDENT && last_type(&lx) != PT_DEDENT)
+				emit(&lx, PT_NEWLINE, start, start + nl, lx.line, colat(&lx, start));
+			lx.pos += nl;
+			newline_at(&lx, lx.pos);
+			if (lx.nparen == 0)
+				bol = 1;
+			continue;
+		}
+		if (c == '#') {
+			while (lx.pos < lx.n && !eol(&lx, lx.pos))
+				lx.pos++;
+			if (tk->nc == tk->capc) {
+				tk->capc = tk->capc ? tk->capc * 2 : 32;
+				tk->c = pk_xrealloc(tk->c, tk->capc * sizeof *tk->c);
+			}
+			tk->c[tk->nc].p = lx.s + start;
+			tk->c[tk->nc].n = lx.pos - start;
+			tk->c[tk->nc].line = lx.line;
+			tk->nc++;
+			continue;
+		}
+		if (c == '\\') {
+			nl = eol(&lx, lx.pos + 1);
+			if (!nl) {
+				if (lx.pos + 1 >= lx.n)
+					fail(&lx, start, "unexpected EOF while parsing%s", "");
+				else
+					fail(&lx, start,
+					    "unexpected character after line continuation character%s", "");
+				break;
+			}
+			lx.pos += 1 + nl;
+			newline_at(&lx, lx.pos);
+			if (lx.pos >= lx.n)
+				fail(&lx, start, "unexpected EOF while parsing%s", "");
+			continue;
+		}
+		col = colat(&lx, start);
+		if (is_idstart(c)) {
+			int f;
+
+			while (lx.pos < lx.n && is_idchar((unsigned char)lx.s[lx.pos]))
+				lx.pos++;
+			if (lx.pos < lx.n && (lx.s[lx.pos] == '\'' || lx.s[lx.pos] == '"') &&
+			    (f = prefix_flags(lx.s + start, lx.pos - start)) >= 0) {
+				struct py_token *t;
+				int line = lx.line;
+				size_t q = lx.pos;
+
+				if (scan_string(&lx, q, (unsigned)f, line, col, 0, &end) < 0)
+					break;
+				t = emit(&lx, PT_STRING, start, end, line, col);
+				t->flags = (unsigned)f;
+				t->quote_len = (q + 2 < lx.n && lx.s[q + 1] == lx.s[q] &&
+				    lx.s[q + 2] == lx.s[q] && end - q >= 6) ? 3 : 1;
+				if (t->quote_len == 3)
+					t->flags |= PS_TRIPLE;
+				t->body_off = (unsigned)(q - start + t->quote_len);
+				lx.pos = end;
+				continue;
+			}
+			emit(&lx, PT_NAME, start, lx.pos, lx.line, col);
+			continue;
+		}
+		if (c == '\'' || c == '"') {
+			struct py_token *t;
+			int line = lx.line;
+
+			if (scan_string(&lx, start, 0, line, col, 0, &end) < 0)
+				break;
+			t = emit(&lx, PT_STRING, start, end, line, col);
+			t->quote_len = (start + 2 < lx.n && lx.s[start + 1] == (char)c &&
+			    lx.s[start + 2] == (char)c && end - start >= 6) ? 3 : 1;
+			if (t->quote_len == 3)
+				t->flags |= PS_TRIPLE;
+			t->body_off = t->quote_len;
+			lx.pos = end;
+			continue;
+		}
+		if ((c >= '0' && c <= '9') ||
+		    (c == '.' && lx.pos + 1 < lx.n && lx.s[lx.pos + 1] >= '0' && lx.s[lx.pos + 1] <= '9')) {
+			if (scan_number(&lx, start, &end) < 0)
+				break;
+			lx.pos = end;
+			if (lx.pos < lx.n && is_idstart((unsigned char)lx.s[lx.pos]) &&
+			    !(lx.s[lx.pos] >= 'a' && lx.s[lx.pos] <= 'z')) {
+				fail(&lx, start, "invalid decimal literal%s", "");
+				break;
+			}
+			emit(&lx, PT_NUMBER, start, end, lx.line, col);
+			continue;
+		}
+		{
+			size_t len = 0;
+			int op = scan_op(lx.s + lx.pos, lx.n - lx.pos, &len);
+			struct py_token *t;
+
+			if (op == PO_NONE) {
+				char buf[8];
+
+				snprintf(buf, sizeof buf, "%c", c >= 0x20 && c < 0x7f ? c : '?');
+				fail(&lx, start, "invalid character '%s'", buf);
+				break;
+			}
+			if (op == PO_LPAR || op == PO_LSQB || op == PO_LBRACE) {
+				if (lx.nparen >= MAXLEVEL) {
+					fail(&lx, start, "too many nested parentheses%s", "");
+					break;
+				}
+				lx.paren[lx.nparen] = (char)c;
+				lx.paren_line[lx.nparen] = lx.line;
+				lx.paren_col[lx.nparen] = col;
+				lx.nparen++;
+			} else if (op == PO_RPAR || op == PO_RSQB || op == PO_RBRACE) {
+				char buf[64];
+
+				if (lx.nparen == 0) {
+					snprintf(buf, sizeof buf, "%c", c);
+					fail(&lx, start, "unmatched '%s'", buf);
+					break;
+				}
+				if (closer_of(lx.paren[lx.nparen - 1]) != c) {
+					snprintf(buf, sizeof buf, "'%c' does not match opening parenthesis '%c'",
+					    c, lx.paren[lx.nparen - 1]);
+					fail(&lx, start, "closing parenthesis %s", buf);
+					break;
+				}
+				lx.nparen--;
+			}
+			lx.pos += len;
+			t = emit(&lx, PT_OP, start, lx.pos, lx.line, col);
+			t->op = op;
+		}
+	}
+	if (!lx.failed && lx.nparen > 0) {
+		char buf[4];
+
+		snprintf(buf, sizeof buf, "%c", lx.paren[lx.nparen - 1]);
+		fail_at(&lx, lx.paren_line[lx.nparen - 1], lx.paren_col[lx.nparen - 1],
+		    "'%s' was never closed", buf);
+	}
+out:
+	if (!lx.failed) {
+		int lt = last_type(&lx);
+
+		if (lt != -1 && lt != PT_NEWLINE && lt != PT_DEDENT && lt != PT_INDENT)
+			emit(&lx, PT_NEWLINE, lx.n, lx.n, lx.line, colat(&lx, lx.n));
+		while (lx.nindent > 0) {
+			lx.nindent--;
+			emit(&lx, PT_DEDENT, lx.n, lx.n, lx.line, colat(&lx, lx.n));
+		}
+	}
+	emit(&lx, PT_END, lx.n, lx.n, lx.line, lx.failed ? 1 : colat(&lx, lx.n));
+	return lx.failed ? -1 : 0;
+}
+
+void
+py_tokens_release(struct py_tokens *tk)
+{
+	free(tk->t);
+	free(tk->c);
+	tk->t = NULL;
+	tk->c = NULL;
+	tk->n = tk->cap = tk->nc = tk->capc = 0;
+}
