@@ -192,8 +192,9 @@ load_document(struct pk_input *in, const char *first, size_t n, struct pk_err *e
 	const char *line;
 	size_t len, pos;
 	int rc;
-	struct pk_jval v, m;
+	struct pk_jval v;
 	struct pk_jfield f;
+	struct pk_err perr = PK_ERR_INIT;
 
 	pk_buf_reset(&in->doc);
 	pk_buf_add(&in->doc, first, n);
@@ -206,13 +207,9 @@ load_document(struct pk_input *in, const char *first, size_t n, struct pk_err *e
 	}
 	if (rc < 0)
 		return -1;
-	if (pk_json_value(in->doc.p, in->doc.len, &v, err) != 0) {
-		char msg[sizeof err->msg];
-
-		snprintf(msg, sizeof msg, "%s: not NDJSON and not one JSON document: %s",
-		    pk_reader_name(in->r), err->msg);
-		return pk_err_set(err, PK_ERR_DATA, "%s", msg);
-	}
+	if (pk_json_value(in->doc.p, in->doc.len, &v, &perr) != 0)
+		return pk_err_set(err, PK_ERR_DATA, "%s: not NDJSON and not one JSON document: %.900s",
+		    pk_reader_name(in->r), perr.msg);
 	in->docarr.type = PK_J_NONE;
 	if (v.type == PK_J_ARR) {
 		in->docarr = v;
@@ -234,7 +231,6 @@ load_document(struct pk_input *in, const char *first, size_t n, struct pk_err *e
 		return pk_err_set(err, PK_ERR_DATA, "%s: the JSON document holds no records",
 		    pk_reader_name(in->r));
 	}
-	(void)m;
 	in->docpos = 0;
 	in->indoc = 1;
 	in->rec.raw = NULL;
@@ -260,6 +256,8 @@ next_doc_item(struct pk_input *in, const struct pk_rec **rec, struct pk_err *err
 		in->rec.rawn = item.n;
 		in->rec.json = item.p;
 		in->rec.jsonn = item.n;
+		in->rec.source = pk_reader_name(in->r);
+		in->rec.input = in->cur;
 		in->rej.read++;
 		if (item.type != PK_J_OBJ) {
 			if (reject_raw(in, item.p, item.n, in->rec.line, "not a JSON object", err) != 0)
