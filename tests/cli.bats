@@ -1,0 +1,146 @@
+#!/usr/bin/env bats
+# Every program through the shared conventions of pipekit(7): help,
+# version, usage errors, stdin, compressed input, full disks, closed
+# pipes, rejects and the summary line.
+
+load helpers/common
+
+TOOLS="dagcheck slareport logsplit skewstat winagg dlqreplay"
+
+built_tools() {
+	local t
+	for t in $TOOLS; do
+		[ -x "$PIPEKIT_TOP/bin/$t" ] && echo "$t"
+	done
+}
+
+# A command line that reads records (file operand last) and writes to stdout.
+record_args() {
+	case $1 in
+	logsplit) echo "-k id -n 4 --stats -" ;;
+	skewstat) echo "-k id -n 4" ;;
+	winagg) echo "-T ts --tumble 1m -a count" ;;
+	dlqreplay) echo "" ;;
+	*) return 1 ;;
+	esac
+}
+
+setup() {
+	TMP=$(mktemp -d)
+	printf '%s\n' '{"id":"a","ts":"2026-11-25T10:00:01Z"}' '{"id":"b","ts":"2026-11-25T10:00:02Z"}' \
+		'{"id":"c","ts":"2026-11-25T10:00:03Z"}' >"$TMP/ok.ndjson"
+	printf '%s\n' '{"id":"a","ts":"2026-11-25T10:00:01Z"}' 'not json' \
+		'{"id":"b","ts":"2026-11-25T10:00:02Z"}' >"$TMP/bad.ndjson"
+}
+
+teardown() {
+	rm -rf "$TMP"
+}
+
+@test "cli: at least one program is built" {
+	run built_tools
+	assert_success
+	[ -n "$output" ]
+}
+
+@test "cli: --version prints 'prog (pipekit) X.Y.Z' for every program" {
+	for t in $(built_tools); do
+		run -0 "$t" --version
+		assert_output --regexp "^$t \(pipekit\) [0-9]+\.[0-9]+\.[0-9]+$"
+	done
+}
+
+@test "cli: --help shows the usage line and every documented option" {
+	for t in $(built_tools); do
+		run -0 "$t" --help
+		assert_line --index 0 --regexp "^Usage: $t "
+		assert_output --partial "--version"
+		# every option --list-options names is on the help page, unless hidden
+		while read -r a b _; do
+			case $a in --*) l=$a ;; *) l=$b ;; esac
+			[[ "$output" == *"$l"* ]] || { echo "$t --help lacks $l"; return 1; }
+		done < <("$t" --list-options)
+		# fits a terminal
+		[ "$(printf '%s\n' "$output" | awk '{ if (length($0) > 100) n++ } END { print n + 0 }')" -eq 0 ]
+	done
+}
+
+@test "cli: an unknown option is exit 2 with a hint" {
+	for t in $(built_tools); do
+		run -2 --separate-stderr "$t" --no-such-option
+		[ -z "$output" ]
+		[[ "$stderr" == "$t: unrecognized option '--no-such-option'"* ]]
+		[[ "$stderr" == *"Try '$t --help'."* ]]
+	done
+}
+
+@test "cli: every long option in --list-options is accepted by getopt" {
+	for t in $(built_tools); do
+		run -0 "$t" --list-options
+		[ "${#lines[@]}" -ge 5 ]
+		assert_line --regexp '^-h --help$'
+		assert_line --regexp '^-V --version$'
+	done
+}
+
+@test "cli: '-' and no operand both read stdin; zstd and gzip input are recognised by content" {
+	for t in $(built_tools); do
+		args=$(record_args "$t") || continue
+		# shellcheck disable=SC2086
+		want=$("$t" $args "$TMP/ok.ndjson")
+		# shellcheck disable=SC2086
+		run -0 "$t" $args - <"$TMP/ok.ndjson"
+		assert_output "$want"
+		# shellcheck disable=SC2086
+		run -0 "$t" $args <"$TMP/ok.ndjson"
+		assert_output "$want"
+		zstd -q -c "$TMP/ok.ndjson" >"$TMP/ok.bin"
+		# shellcheck disable=SC2086
+		run -0 "$t" $args "$TMP/ok.bin"
+		assert_output "$want"
+		gzip -c "$TMP/ok.ndjson" >"$TMP/ok.data"
+		# shellcheck disable=SC2086
+		run -0 "$t" $args "$TMP/ok.data"
+		assert_output "$want"
+	done
+}
+
+@test "cli: a full disk on stdout is exit 4" {
+	for t in $(built_tools); do
+		args=$(record_args "$t") || continue
+		# shellcheck disable=SC2086
+		run -4 --separate-stderr bash -c "$t $args $TMP/ok.ndjson >/dev/full"
+		[[ "$stderr" == *"$t: "*"No space left on device"* ]]
+	done
+}
+
+@test "cli: a closed pipe ends the program quietly" {
+	seq 1 200000 | awk '{ printf "{\"id\":\"k%d\",\"ts\":%d}\n", $1, 1764064800 + $1 }' >"$TMP/big.ndjson"
+	for t in $(built_tools); do
+		args=$(record_args "$t") || continue
+		run --separate-stderr bash -c "$t $args $TMP/big.ndjson | head -c 10 >/dev/null"
+		assert_success
+		[ -z "$stderr" ]
+	done
+}
+
+@test "cli: a bad line is rejected with file and line, enveloped, and counted in the summary" {
+	for t in $(built_tools); do
+		args=$(record_args "$t") || continue
+		rm -f "$TMP/rej.ndjson"
+		# shellcheck disable=SC2086
+		run -0 --separate-stderr "$t" $args --reject "$TMP/rej.ndjson" "$TMP/bad.ndjson"
+		[[ "$stderr" == *"$t: $TMP/bad.ndjson:2: "* ]]
+		[[ "$stderr" == *"$t: 3 read, 2 used, 1 rejected"* ]]
+		run -0 jq -r '[.tool, .source, .line, .raw] | @tsv' "$TMP/rej.ndjson"
+		assert_output "$(printf '%s\t%s\t2\tnot json' "$t" "$TMP/bad.ndjson")"
+		# --max-errors 0: the first reject is too many
+		# shellcheck disable=SC2086
+		run -3 --separate-stderr "$t" $args --max-errors 0 "$TMP/bad.ndjson"
+		[[ "$stderr" == *"too many rejected records"* ]]
+		# -q: no messages at all
+		# shellcheck disable=SC2086
+		run -0 --separate-stderr "$t" $args -q "$TMP/bad.ndjson"
+		[ -z "$stderr" ]
+	done
+}
