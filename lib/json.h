@@ -29,21 +29,37 @@ struct pk_jfield {
 	struct pk_jval v;
 };
 
-/* The top-level members of one object, in text order. */
+/* The top-level members of one object, in text order. f[] is reused from
+ * line to line: indexing allocates only when a line has more members than
+ * any before it. */
 struct pk_jdoc {
 	struct pk_jfield *f;
 	size_t nf;
 	size_t cap;
-	unsigned max_depth;	/* nesting limit, default 512 */
+	unsigned max_depth;	/* levels counting the outer object; default 512,
+				 * 0 means 512, values above 4096 mean 4096 */
 };
 
 #define PK_JDOC_INIT { NULL, 0, 0, 512 }
 
 /*
  * Validate that s[0..n) is exactly one JSON object (RFC 8259; surrounding
- * whitespace allowed, strings must be valid UTF-8) and index its top-level
- * members. 0 ok; -1 with err (DATA) such as "expected ':' at byte 17"
- * (1-based byte position) or "not a JSON object". Reuses doc's memory.
+ * whitespace allowed, a trailing '\r' included; strings must be valid UTF-8
+ * without overlongs or encoded surrogates, \u surrogates must pair) and
+ * index its top-level members; nested values are validated and kept as
+ * spans. s need not be NUL-terminated. Reuses doc's memory. 0 ok; -1 with
+ * err (DATA), one of (N the 1-based byte offset):
+ *   not a JSON object                  unexpected end of input
+ *   expected ':' at byte N             expected string key at byte N
+ *   expected ',' or '}' at byte N      expected ',' or ']' at byte N
+ *   expected value at byte N           trailing comma at byte N
+ *   invalid number at byte N           invalid literal at byte N
+ *   unterminated string at byte N      (N: the opening quote)
+ *   control character in string at byte N
+ *   invalid escape at byte N           invalid \u escape at byte N
+ *   lone surrogate in \u escape at byte N
+ *   invalid UTF-8 at byte N            nesting deeper than D at byte N
+ *   trailing characters at byte N
  */
 int pk_json_index(struct pk_jdoc *doc, const char *s, size_t n, struct pk_err *err);
 /* Validate any one JSON value filling v (NULL: only validate); 0 or -1 as above. */
@@ -63,8 +79,10 @@ struct pk_path {
 int pk_path_compile(struct pk_path *path, const char *dotted, struct pk_err *err);
 void pk_path_release(struct pk_path *path);
 
-/* Look path up: 1 found (*out borrowed from the doc's text), 0 absent.
- * When a key occurs twice the last occurrence wins (as in jq). */
+/* Look path up: 1 found (*out borrowed from the doc's text), 0 absent
+ * (also when a segment before the last is not an object). Keys compare by
+ * their decoded text. When a key occurs twice the last occurrence wins (as
+ * in jq), at every level. */
 int pk_json_get(const struct pk_jdoc *doc, const struct pk_path *path, struct pk_jval *out);
 /* Member key[0..kn) of an already-validated object value. 1 or 0. */
 int pk_jobj_get(const struct pk_jval *obj, const char *key, size_t kn, struct pk_jval *out);
@@ -80,14 +98,17 @@ void pk_jval_text(const struct pk_jval *v, struct pk_buf *out);
 int pk_jval_str_eq(const struct pk_jval *v, const char *s, size_t n);
 /*
  * A key's bytes per DESIGN.md: a string's decoded UTF-8, a number's or
- * boolean's JSON text as written. Appended to out; returns 1, or 0 for null
- * (no key) and for objects/arrays (their raw text is appended, returns 1).
+ * boolean's JSON text as written ("1.50" stays "1.50"), an object's or
+ * array's JSON text as written. Appended to out; returns 1, or 0 for null
+ * (nothing appended: no key).
  */
 int pk_jval_key(const struct pk_jval *v, struct pk_buf *out);
 /* Number, or a string holding a JSON-style number ("12.5", " 3 " not
- * accepted): 1 with *d; 0 when it is not numeric. */
+ * accepted): 1 with *d (correctly rounded; beyond double range, +-HUGE_VAL);
+ * 0 when it is not numeric. */
 int pk_jval_num(const struct pk_jval *v, double *d);
-/* Exact integer when the number has no fraction/exponent and fits: 1, else 0. */
+/* Exact integer when the number (or numeric string, as for pk_jval_num)
+ * has no fraction/exponent and fits in int64_t: 1, else 0 ("1e3" is 0). */
 int pk_jval_i64(const struct pk_jval *v, int64_t *i);
 int pk_jval_bool(const struct pk_jval *v, int *b);	/* 1 with *b, 0 otherwise */
 
