@@ -115,6 +115,17 @@ bench_stddev() {	# NAME: standard deviation of the runs, seconds
 	jq -r '.results[0].stddev // 0' "$BENCH_RESULTS/$1.json"
 }
 
+bench_cpu() {	# NAME: mean user + system CPU seconds of the runs
+	jq -r '.results[0] | (.user + .system)' "$BENCH_RESULTS/$1.json"
+}
+
+# bench_cpu_ratio BASE NAME: like bench_ratio, by mean CPU time, which a
+# busy machine disturbs less than wall time.
+bench_cpu_ratio() {
+	awk -v b="$(bench_cpu "$1")" -v t="$(bench_cpu "$2")" \
+		'BEGIN { if (t > 0) printf "%.2f\n", b / t; else print "inf" }'
+}
+
 # bench_ratio BASE NAME: how many times faster NAME is than BASE (median
 # over median, two decimals; below 1 means slower).
 bench_ratio() {
