@@ -39,14 +39,14 @@ enum {
 };
 
 static const struct pk_opt options[] = {
-	{ 'k', "key", PK_ARG_REQUIRED, "FIELD[,FIELD...]", "partition key (dotted paths; several form a composite key)" },
+	{ 'k', "key", PK_ARG_REQUIRED, "FIELD[,...]", "partition key (dotted paths; a,b is a composite key)" },
 	{ OPT_KEY_JOIN, "key-join", PK_ARG_REQUIRED, "SEP", "separator of composite key parts (default '|')" },
 	{ 'n', "partitions", PK_ARG_REQUIRED, "N", "number of partitions (with -b: the topic's)" },
 	{ OPT_PARTITIONER, "partitioner", PK_ARG_REQUIRED, "NAME", "murmur2 (default), fnv1a, crc32, random, roundrobin" },
 	{ OPT_KEY_ENCODING, "key-encoding", PK_ARG_REQUIRED, "ENC", "key bytes: utf8 (default), int32, int64, raw" },
 	{ OPT_NULL_KEY, "null-key", PK_ARG_REQUIRED, "POLICY", "records without a key: roundrobin (default), random, PARTITION, reject" },
 	{ OPT_REGEX, "regex", PK_ARG_REQUIRED, "PATTERN", "read raw text lines; the key is capture group 1 (else the match)" },
-	{ 'O', "output", PK_ARG_REQUIRED, "TEMPLATE", "write files named by TEMPLATE ({partition}, {partition:03}, {field}, {date}, {hour}, {minute}, {seq})" },
+	{ 'O', "output", PK_ARG_REQUIRED, "TEMPLATE", "write files named by TEMPLATE: {partition}, {field}, {date}, ..." },
 	{ 'T', "time", PK_ARG_REQUIRED, "FIELD", "event-time field for {date}, {hour}, {minute}" },
 	{ PK_OPT_TIME_UNIT, "time-unit", PK_ARG_REQUIRED, "UNIT", "epoch numbers in s, ms, us, ns (default: by magnitude)" },
 	{ 'z', "level", PK_ARG_REQUIRED, "N", "zstd level for .zst files (1-22, default 3)" },
@@ -308,7 +308,10 @@ write_stats(struct ls *ls)
 
 	if (ls->stats_path == NULL)
 		return;
-	if ((w = pk_writer_open(ls->stats_path, 0, &err)) == NULL)
+	/* "-" shares stdout's writer (its only output in a dry run). */
+	if (strcmp(ls->stats_path, "-") == 0)
+		w = ls->cli->out;
+	else if ((w = pk_writer_open(ls->stats_path, 0, &err)) == NULL)
 		die(ls, &err);
 	for (i = 0; i < ls->part.partitions; i++) {
 		pk_buf_reset(&b);
@@ -318,7 +321,7 @@ write_stats(struct ls *ls)
 			die(ls, &err);
 	}
 	pk_buf_release(&b);
-	if (pk_writer_close(w, &err) < 0)
+	if (w != ls->cli->out && pk_writer_close(w, &err) < 0)
 		die(ls, &err);
 }
 
@@ -643,6 +646,9 @@ main(int argc, char *argv[])
 			ls.st[part].bytes += n + 1;
 		} else if (ls.prod != NULL) {
 			produce(&ls, rec, data, n, part, sent, sentn);
+		} else if (ls.stats_path != NULL && strcmp(ls.stats_path, "-") == 0) {
+			ls.st[part].count++;
+			ls.st[part].bytes += n + 1;
 		} else {
 			pk_buf_reset(&ls.line);
 			pk_buf_printf(&ls.line, "{\"partition\":%ld,\"key\":", (long)part);
