@@ -58,6 +58,5 @@ main(void)
 	}
 	free(big);
 	free(big2);
-	tap_done();
-	return 0;
+	return tap_done();
 }
