@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,11 +98,21 @@ fail(struct pk_reader *r, struct pk_err *err, enum pk_err_kind kind, const char 
 static ssize_t
 read_fd(struct pk_reader *r, void *dst, size_t n)
 {
+	struct pollfd pfd;
 	ssize_t got;
 
-	do
-		got = read(r->fd, dst, n);
-	while (got < 0 && errno == EINTR);
+	while ((got = read(r->fd, dst, n)) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			break;
+		/* A non-blocking stdin (left so by another program): wait
+		 * for data rather than fail. */
+		pfd.fd = r->fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		(void)poll(&pfd, 1, -1);
+	}
 	if (got > 0)
 		r->raw_read += (uint64_t)got;
 	return got;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -122,6 +123,13 @@ write_all(struct pk_writer *w, const void *data, size_t n, struct pk_err *err)
 		if (got < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				/* Non-blocking stdout: wait until it drains. */
+				struct pollfd pfd = { w->fd, POLLOUT, 0 };
+
+				(void)poll(&pfd, 1, -1);
+				continue;
+			}
 			return wfail(w, err);
 		}
 		if (got == 0) {

@@ -334,6 +334,51 @@ test_pipe_plain(void)
 	free(text);
 }
 
+/* Read errors are IO errors naming the input; a non-blocking pipe is waited on. */
+static void
+test_read_errors(void)
+{
+	size_t n;
+	char *text = make_text(1u << 20, &n);
+	char path[] = "/tmp/pk_test_reader_wo.XXXXXX";
+	struct drained d;
+	struct pk_err err = PK_ERR_INIT;
+	struct pk_reader *r;
+	int fd, fds[2];
+
+	fd = pipe_feed(text, n);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	r = pk_reader_open_fd("nonblock", fd, 1, 0, &err);
+	drain(r, &d);
+	is_int(d.rc, 0, "non-blocking pipe: clean end");
+	is_mem(d.text.p, d.text.len, text, n, "non-blocking pipe: bytes identical");
+	pk_reader_free(r);
+	pipe_done();
+	pk_buf_release(&d.text);
+	free(text);
+
+	close(mkstemp(path));
+	fd = open(path, O_WRONLY);
+	r = pk_reader_open_fd("wronly.ndjson", fd, 0, 0, &err);
+	ok(r == NULL, "write-only file: open fails (first bytes read at open)");
+	is_int(err.kind, PK_ERR_IO, "write-only file: IO kind");
+	is_str(err.msg, "wronly.ndjson: Bad file descriptor", "write-only file: message");
+	close(fd);
+	unlink(path);
+
+	if (pipe(fds) < 0)
+		abort();
+	r = pk_reader_open_fd("<stdin>", fds[1], 0, 0, &err);
+	ok(r != NULL, "write end of a pipe: open is lazy");
+	drain(r, &d);
+	is_int(d.rc, -1, "write end of a pipe: read fails");
+	is_str(d.err.msg, "<stdin>: Bad file descriptor", "write end of a pipe: message");
+	pk_reader_free(r);
+	close(fds[0]);
+	close(fds[1]);
+	pk_buf_release(&d.text);
+}
+
 static void
 test_zstd(void)
 {
@@ -604,6 +649,7 @@ main(void)
 	test_limit();
 	test_limit_stream();
 	test_pipe_plain();
+	test_read_errors();
 	test_zstd();
 	test_gzip();
 	test_corrupt();
