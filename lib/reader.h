@@ -22,10 +22,15 @@ struct pk_reader;
  * gzip 1F 8B), never from the name; anything else passes through as is.
  * Concatenated frames/members (and zstd skippable frames) are read one
  * after another; corrupt or truncated compressed data is an error, never
- * a silent end. Regular files are sniffed at open; pipes and terminals on
- * the first pk_reader_next (so pk_reader_compression says PK_COMP_NONE
- * until then). max_line 0 means PK_MAX_RECORD_BYTES_DEFAULT.
- * Returns a new reader (free with pk_reader_free) or NULL with err set (IO).
+ * a silent end; so are bytes after the last frame or member that do not
+ * start another (gzip(1) only warns about those). Regular files are
+ * sniffed at open; pipes and terminals on the first pk_reader_next (so
+ * pk_reader_compression says PK_COMP_NONE until then). Memory held: the
+ * read buffer (1 MiB, growing to max_line + 256 KiB for long lines) and,
+ * for zstd, the frame's window (at most 128 MiB, zstd's default limit).
+ * max_line 0 means PK_MAX_RECORD_BYTES_DEFAULT.
+ * Returns a new reader (free with pk_reader_free) or NULL with err set
+ * (IO, "PATH: strerror").
  */
 struct pk_reader *pk_reader_open(const char *path, size_t max_line, struct pk_err *err);
 /* Reads from fd (not closed by the reader unless own_fd). */

@@ -157,6 +157,10 @@ zinit(struct pk_writer *w, struct pk_err *err)
 			return wfail(w, err);
 		}
 	} else {
+		if (w->level > 9)
+			w->level = 9;
+		else if (w->level < 0)
+			w->level = Z_DEFAULT_COMPRESSION;
 		/* 15 + 16: gzip wrapper, 32 KiB window (zlib manual, deflateInit2). */
 		if (deflateInit2(&w->zs, w->level, Z_DEFLATED, 15 + 16, 8,
 		    Z_DEFAULT_STRATEGY) != Z_OK) {
@@ -266,7 +270,7 @@ open_temp(struct pk_writer *w, mode_t mode)
 		    (uint64_t)__atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED) * 40503u ^
 		    (uint64_t)ts.tv_sec;
 		memcpy(w->tmp, w->final, dirlen);
-		sprintf(w->tmp + dirlen, ".%s.tmp.", base);
+		sprintf(w->tmp + dirlen, ".%.200s.tmp.", base);	/* within NAME_MAX */
 		for (i = 0; i < 6; i++) {
 			size_t at = strlen(w->tmp);
 
