@@ -130,8 +130,11 @@ open_next(struct pk_input *in, struct pk_err *err)
 	if (in->r == NULL)
 		return -1;
 	in->cur_csv = !(in->flags & PK_IN_LINES) && (in->csv || is_csv_name(path));
-	if (in->cur_csv && (in->csvp = pk_csv_new(in->r, ',')) == NULL)
-		return pk_err_set(err, PK_ERR_IO, "%s: cannot start the CSV reader", path);
+	if (in->cur_csv) {
+		in->csvp = pk_csv_new(in->r, ',');
+		pk_csv_set_max_row(in->csvp, in->max_line ? in->max_line :
+		    (size_t)PK_MAX_RECORD_BYTES_DEFAULT);
+	}
 	if (in->on_open && in->on_open(in, in->r, in->ctx, err) != 0)
 		return -1;
 	return 0;
