@@ -1,0 +1,339 @@
+/*
+ * winagg - event-time windowed aggregation (tumbling, hopping, session)
+ * with watermarks, late records, sketches and checkpointed cron runs.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/ddsketch.h"
+#include "lib/hll.h"
+
+#include "winagg.h"
+
+enum {
+	OPT_TUMBLE = PK_OPT_TOOL, OPT_HOP, OPT_SESSION, OPT_OFFSET, OPT_MISSING, OPT_AS,
+	OPT_HLL, OPT_QERR, OPT_LATENESS, OPT_WATERMARK, OPT_EMIT, OPT_LATE, OPT_STATE,
+	OPT_FLUSH, OPT_MAX_GROUPS
+};
+
+static const struct pk_opt options[] = {
+	{ 'T', "time", PK_ARG_REQUIRED, "FIELD", "event-time field (dotted path)" },
+	{ OPT_TUMBLE, "tumble", PK_ARG_REQUIRED, "D", "tumbling windows of length D" },
+	{ OPT_HOP, "hop", PK_ARG_REQUIRED, "SIZE/ADVANCE", "hopping windows of SIZE every ADVANCE" },
+	{ OPT_SESSION, "session", PK_ARG_REQUIRED, "GAP", "per-group sessions closed by GAP of quiet" },
+	{ OPT_OFFSET, "offset", PK_ARG_REQUIRED, "D", "align windows to the epoch + D (may be -D)" },
+	{ 'g', "group", PK_ARG_REQUIRED, "FIELDS", "group by these fields (comma-separated)" },
+	{ OPT_MISSING, "missing", PK_ARG_REQUIRED, "null|reject", "a missing group field: null group or reject (default)" },
+	{ 'a', "agg", PK_ARG_REQUIRED, "AGGS", "count,sum:f,min:f,max:f,avg:f,first:f,last:f,distinct:f,pNN:f" },
+	{ OPT_AS, "as", PK_ARG_REQUIRED, "OLD=NEW", "rename an output field (repeatable)" },
+	{ OPT_HLL, "hll-precision", PK_ARG_REQUIRED, "P", "HyperLogLog precision 4..18 (default 14)" },
+	{ OPT_QERR, "quantile-error", PK_ARG_REQUIRED, "A", "DDSketch relative error (default 0.01)" },
+	{ OPT_LATENESS, "lateness", PK_ARG_REQUIRED, "D", "watermark = max event time - D (default 0)" },
+	{ OPT_WATERMARK, "watermark", PK_ARG_REQUIRED, "global|per-input", "one watermark, or the minimum over inputs" },
+	{ OPT_EMIT, "emit", PK_ARG_REQUIRED, "final|update", "a row when a window closes, or on every change" },
+	{ OPT_LATE, "late", PK_ARG_REQUIRED, "FILE", "append late records to FILE as envelopes" },
+	{ OPT_STATE, "state", PK_ARG_REQUIRED, "FILE", "resume from and save open windows and positions" },
+	{ OPT_FLUSH, "flush", PK_ARG_NONE, NULL, "with --state: emit every open window at the end" },
+	{ 'O', "output-dir", PK_ARG_REQUIRED, "DIR", "with --state: write DIR/<sequence>.ndjson per run" },
+	{ OPT_MAX_GROUPS, "max-groups", PK_ARG_REQUIRED, "N", "stop (exit 3) past N open window groups" },
+	{ 'j', "jobs", PK_ARG_REQUIRED, "N", "threads for large plain files (default: cores)" },
+	{ PK_OPT_TIME_UNIT, "time-unit", PK_ARG_REQUIRED, "UNIT", "epoch numbers are s, ms, us, ns or auto" },
+	PK_OPTS_RECORDS,
+	PK_OPTS_BASIC,
+	PK_OPTS_END
+};
+
+static int64_t
+gcd64(int64_t a, int64_t b)
+{
+	while (b != 0) {
+		int64_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+static int64_t
+duration_arg(struct pk_cli *cli, int allow_zero)
+{
+	int64_t d = pk_cli_duration(cli);
+
+	if (d == 0 && !allow_zero)
+		pk_cli_usage(cli, "a window length must be above zero, not '%s'", cli->optarg);
+	return d;
+}
+
+static void
+parse_groups(struct pk_cli *cli, struct wa *wa, const char *spec)
+{
+	struct pk_err err = PK_ERR_INIT;
+	const char *p = spec;
+
+	for (;;) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char *f = pk_xstrndup(p, n);
+
+		wa->gpaths = pk_xrealloc(wa->gpaths, (wa->ng + 1) * sizeof *wa->gpaths);
+		wa->win.gnames = pk_xrealloc(wa->win.gnames, (wa->ng + 1) * sizeof *wa->win.gnames);
+		if (pk_path_compile(&wa->gpaths[wa->ng], f, &err) != 0)
+			pk_cli_usage(cli, "-g '%s': %s", spec, err.msg);
+		wa->win.gnames[wa->ng++] = f;
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct pk_cli cli = PK_CLI_INIT("winagg",
+	    "-T TIMEFIELD (--tumble D | --hop SIZE/ADVANCE | --session GAP) [-g FIELDS] -a AGGS [options] [FILE...]",
+	    options);
+	struct pk_input in = PK_INPUT_INIT;
+	struct pk_err err = PK_ERR_INIT;
+	struct wa wa;
+	const char *hop = NULL, *window = NULL;
+	char **renames = NULL;
+	size_t nren = 0, i;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	int opt, rc;
+
+	memset(&wa, 0, sizeof wa);
+	wa.cli = &cli;
+	wa.in = &in;
+	wa.jobs = cores > 0 ? (int)(cores > 64 ? 64 : cores) : 1;
+	wa.agg.hll_p = PK_HLL_DEFAULT_P;
+	wa.agg.alpha = PK_DDS_DEFAULT_ALPHA;
+	wa.win.max_groups = 5000000;
+	wa.floor = INT64_MIN;
+	wa.gmax = INT64_MIN;
+	wa.minmax = INT64_MIN;
+	cli.description = "Aggregate NDJSON records in event-time windows with watermarks and late-record handling.";
+	cli.formats = "ndjson";
+
+	while ((opt = pk_cli_getopt(&cli, argc, argv)) != -1) {
+		switch (opt) {
+		case 'T':
+			wa.tfield = cli.optarg;
+			break;
+		case OPT_TUMBLE: case OPT_HOP: case OPT_SESSION:
+			if (window != NULL)
+				pk_cli_usage(&cli, "give one of --tumble, --hop and --session");
+			window = cli.optarg;
+			if (opt == OPT_TUMBLE) {
+				wa.win.kind = WIN_TUMBLE;
+				wa.win.size = wa.win.advance = duration_arg(&cli, 0);
+			} else if (opt == OPT_SESSION) {
+				wa.win.kind = WIN_SESSION;
+				wa.win.gap = duration_arg(&cli, 0);
+			} else {
+				wa.win.kind = WIN_HOP;
+				hop = cli.optarg;
+			}
+			break;
+		case OPT_OFFSET: {
+			const char *s = cli.optarg;
+			int neg = s[0] == '-';
+
+			if (neg)
+				cli.optarg = s + 1;
+			wa.win.offset = duration_arg(&cli, 1);
+			if (neg)
+				wa.win.offset = -wa.win.offset;
+			cli.optarg = s;
+			break;
+		}
+		case 'g':
+			parse_groups(&cli, &wa, cli.optarg);
+			break;
+		case OPT_MISSING:
+			if (strcmp(cli.optarg, "null") == 0)
+				wa.missing_null = 1;
+			else if (strcmp(cli.optarg, "reject") == 0)
+				wa.missing_null = 0;
+			else
+				pk_cli_usage(&cli, "--missing is null or reject, not '%s'", cli.optarg);
+			break;
+		case 'a':
+			if (agg_parse(&wa.agg, cli.optarg, &err) != 0)
+				pk_cli_usage(&cli, "-a %s: %s", cli.optarg, err.msg);
+			break;
+		case OPT_AS:
+			renames = pk_xrealloc(renames, (nren + 1) * sizeof *renames);
+			renames[nren++] = (char *)cli.optarg;
+			break;
+		case OPT_HLL:
+			wa.agg.hll_p = (unsigned)pk_cli_long(&cli, PK_HLL_MIN_P, PK_HLL_MAX_P);
+			break;
+		case OPT_QERR:
+			wa.agg.alpha = pk_cli_double(&cli, 1e-6, 0.5);
+			break;
+		case OPT_LATENESS:
+			wa.lateness = duration_arg(&cli, 1);
+			break;
+		case OPT_WATERMARK:
+			if (strcmp(cli.optarg, "per-input") == 0)
+				wa.per_input = 1;
+			else if (strcmp(cli.optarg, "global") == 0)
+				wa.per_input = 0;
+			else
+				pk_cli_usage(&cli, "--watermark is global or per-input, not '%s'", cli.optarg);
+			break;
+		case OPT_EMIT:
+			if (strcmp(cli.optarg, "update") == 0)
+				wa.win.update = 1;
+			else if (strcmp(cli.optarg, "final") == 0)
+				wa.win.update = 0;
+			else
+				pk_cli_usage(&cli, "--emit is final or update, not '%s'", cli.optarg);
+			break;
+		case OPT_LATE:
+			wa.late_path = cli.optarg;
+			break;
+		case OPT_STATE:
+			wa.state_path = cli.optarg;
+			break;
+		case OPT_FLUSH:
+			wa.flush = 1;
+			break;
+		case 'O':
+			wa.outdir = cli.optarg;
+			break;
+		case OPT_MAX_GROUPS:
+			wa.win.max_groups = (uint64_t)pk_cli_long(&cli, 1, LLONG_MAX);
+			break;
+		case 'j':
+			wa.jobs = (int)pk_cli_long(&cli, 1, 256);
+			break;
+		case PK_OPT_TIME_UNIT:
+			if (pk_time_parse_unit(cli.optarg, &wa.unit) != 0)
+				pk_cli_usage(&cli, "--time-unit is s, ms, us, ns or auto, not '%s'", cli.optarg);
+			break;
+		default:
+			pk_cli_common(&cli, &in, opt);
+		}
+	}
+	pk_cli_input(&cli, &in);
+
+	/* What the synopsis requires, and what goes together. */
+	if (wa.tfield == NULL)
+		pk_cli_usage(&cli, "no event-time field: give -T FIELD");
+	if (window == NULL)
+		pk_cli_usage(&cli, "no window: give --tumble D, --hop SIZE/ADVANCE or --session GAP");
+	if (hop != NULL) {
+		const char *slash = strchr(hop, '/');
+		struct pk_err e2 = PK_ERR_INIT;
+
+		if (slash == NULL || pk_duration_parse(hop, (size_t)(slash - hop), &wa.win.size, &e2) != 0 ||
+		    pk_duration_parse(slash + 1, strlen(slash + 1), &wa.win.advance, &e2) != 0)
+			pk_cli_usage(&cli, "--hop wants SIZE/ADVANCE such as 10m/1m, not '%s'%s%s", hop,
+			    e2.msg[0] ? ": " : "", e2.msg);
+		if (wa.win.size <= 0 || wa.win.advance <= 0 || wa.win.advance > wa.win.size)
+			pk_cli_usage(&cli, "--hop %s: ADVANCE must be above zero and at most SIZE", hop);
+	}
+	wa.win.pane = wa.win.kind == WIN_SESSION ? 0 : gcd64(wa.win.size, wa.win.advance);
+	if (wa.agg.n == 0)
+		pk_cli_usage(&cli, "no aggregates: give -a, e.g. -a count,sum:clicks");
+	for (i = 0; i < nren; i++)
+		if (agg_rename(&wa.agg, renames[i], &err) != 0)
+			pk_cli_usage(&cli, "%s", err.msg);
+	if (agg_finish(&wa.agg, &err) != 0)
+		pk_cli_usage(&cli, "%s", err.msg);
+	if (pk_path_compile(&wa.tpath, wa.tfield, &err) != 0)
+		pk_cli_usage(&cli, "-T '%s': %s", wa.tfield, err.msg);
+	if (wa.outdir && wa.state_path == NULL)
+		pk_cli_usage(&cli, "-O DIR keeps its sequence number in the state: give --state FILE too");
+	if (wa.flush && wa.state_path == NULL)
+		pk_cli_usage(&cli, "--flush goes with --state (without it every window is emitted at the end anyway)");
+	if (cli.csv)
+		pk_cli_usage(&cli, "winagg reads NDJSON; convert CSV first (mlr --icsv --ojsonl cat)");
+	if (wa.outdir) {
+		struct stat st;
+
+		if (stat(wa.outdir, &st) != 0 || !S_ISDIR(st.st_mode))
+			pk_cli_usage(&cli, "-O '%s' is not a directory", wa.outdir);
+	}
+	wa.win.agg = &wa.agg;
+	wa.win.ng = wa.ng;
+	wa.win.live = &wa.live;
+	wa.max_line = cli.max_record_bytes;
+
+	/* Operands, their positions, the engine, then the saved state. */
+	pk_input_operands(&in, argc - cli.optind, argv + cli.optind);
+	wa.paths = in.paths;
+	wa.npaths = in.npaths;
+	wa.pos = pk_xcalloc(wa.npaths, sizeof *wa.pos);
+	for (i = 0; i < wa.npaths; i++) {
+		wa.pos[i].path = wa.paths[i];
+		wa.pos[i].maxt = INT64_MIN;
+	}
+	wa.nshards = (size_t)wa.jobs;
+	wa.shards = pk_xcalloc(wa.nshards, sizeof *wa.shards);
+	for (i = 0; i < wa.nshards; i++)
+		wa.shards[i] = shard_new(&wa.win);
+	if (wa.state_path && wa_state_load(&wa, &err) < 0)
+		pk_die(&cli, &err);
+
+	in.rej.has_late = 1;
+	in.rej.diag = cli.quiet ? NULL : stderr;
+	if (pk_reject_open(&in.rej, cli.prog, cli.reject_path, &err) != 0)
+		pk_die(&cli, &err);
+	if (pk_envlog_open(&wa.late, cli.prog, wa.late_path, &err) != 0)
+		pk_die(&cli, &err);
+	wa.w = wa.outdir ? NULL : cli.out;
+
+	rc = wa_run(&wa, &err);
+	if (rc != 0)
+		pk_die(&cli, &err);
+
+	/* End of the run: close what is due, write, then save the state. */
+	if (wa.state_path == NULL) {
+		for (i = 0; i < wa.nshards; i++)
+			shard_advance(wa.shards[i], INT64_MAX);
+	} else if (wa.flush) {
+		int64_t m = INT64_MIN;
+
+		for (i = 0; i < wa.nshards; i++)
+			if (shard_max_end(wa.shards[i]) > m)
+				m = shard_max_end(wa.shards[i]);
+		if (m > wa.floor)
+			wa.floor = m;
+	}
+	if (wa_drain(&wa, &err) != 0)
+		pk_die(&cli, &err);
+	if (wa.outdir) {
+		if (wa.w != NULL) {
+			if (pk_writer_close(wa.w, &err) != 0)
+				pk_die(&cli, &err);
+			wa.w = NULL;
+			wa.out_seq++;
+		} else {
+			/* Nothing closed in this run: no file. A file of this
+			 * number left by a killed run is not ours to keep. */
+			char path[PATH_MAX];
+
+			snprintf(path, sizeof path, "%s/%08llu.ndjson", wa.outdir,
+			    (unsigned long long)wa.out_seq + 1);
+			unlink(path);
+		}
+	} else if (pk_writer_flush(cli.out, &err) != 0) {
+		pk_die(&cli, &err);
+	}
+	if (pk_envlog_close(&wa.late, &err) != 0)
+		pk_die(&cli, &err);
+	if (wa.state_path && wa_state_save(&wa, &err) != 0)
+		pk_die(&cli, &err);
+
+	for (i = 0; i < wa.nshards; i++)
+		shard_free(wa.shards[i]);
+	free(wa.shards);
+	return pk_cli_finish(&cli, &in, 0);
+}
