@@ -1,0 +1,257 @@
+/*
+ * ledger - the idempotency ledger: NDJSON lines {"id":..}, a flock against
+ * concurrent writers, an open-addressing hash set of ids, batched appends
+ * made durable with one fdatasync each.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/hash.h"
+#include "lib/json.h"
+#include "lib/ledger.h"
+#include "lib/reader.h"
+
+#define EMPTY ((size_t)-1)
+
+static void
+grow(struct pk_ledger *l)
+{
+	struct pk_ledger_slot *old = l->tab;
+	size_t oldcap = l->cap, i;
+
+	l->cap = oldcap ? oldcap * 2 : 1024;
+	l->tab = pk_xmalloc(l->cap * sizeof *l->tab);
+	for (i = 0; i < l->cap; i++)
+		l->tab[i].off = EMPTY;
+	for (i = 0; i < oldcap; i++) {
+		size_t j;
+
+		if (old[i].off == EMPTY)
+			continue;
+		for (j = old[i].h & (l->cap - 1); l->tab[j].off != EMPTY; j = (j + 1) & (l->cap - 1))
+			;
+		l->tab[j] = old[i];
+	}
+	free(old);
+}
+
+/* Slot of id, or of the empty place where it would go. */
+static size_t
+find(const struct pk_ledger *l, uint64_t h, const void *id, size_t n)
+{
+	size_t j;
+
+	for (j = h & (l->cap - 1); l->tab[j].off != EMPTY; j = (j + 1) & (l->cap - 1))
+		if (l->tab[j].h == h && l->tab[j].len == n &&
+		    memcmp(l->ids.p + l->tab[j].off, id, n) == 0)
+			break;
+	return j;
+}
+
+/* 1 added, 0 present. */
+static int
+insert(struct pk_ledger *l, const void *id, size_t n)
+{
+	uint64_t h = pk_hash64(id, n, 0x6c656467);
+	size_t j;
+
+	if ((l->count + 1) * 4 > l->cap * 3)
+		grow(l);
+	j = find(l, h, id, n);
+	if (l->tab[j].off != EMPTY)
+		return 0;
+	l->tab[j].h = h;
+	l->tab[j].off = l->ids.len;
+	l->tab[j].len = n;
+	pk_buf_add(&l->ids, id, n);
+	l->count++;
+	return 1;
+}
+
+int
+pk_ledger_has(const struct pk_ledger *l, const void *id, size_t n)
+{
+	if (l->cap == 0)
+		return 0;
+	return l->tab[find(l, pk_hash64(id, n, 0x6c656467), id, n)].off != EMPTY;
+}
+
+static int
+load(struct pk_ledger *l, int fd, int writable, struct pk_err *err)
+{
+	struct pk_reader *r;
+	struct pk_jdoc doc = PK_JDOC_INIT;
+	struct pk_buf id = PK_BUF_INIT;
+	struct pk_err e = PK_ERR_INIT;
+	const char *line;
+	size_t len, i;
+	int rc, ret = 0;
+
+	if ((r = pk_reader_open_fd(l->path, fd, 0, 0, err)) == NULL)
+		return -1;
+	while ((rc = pk_reader_next(r, &line, &len, err)) > 0) {
+		int found = 0;
+
+		if (rc == 2 || !pk_reader_line_complete(r)) {
+			if (rc == 1 && !pk_reader_line_complete(r)) {
+				/* The append a crash interrupted: its record was
+				 * never confirmed, so it is not a success. */
+				if (writable && ftruncate(fd, (off_t)pk_reader_line_start(r)) < 0) {
+					ret = pk_err_errno(err, PK_ERR_IO, "%s: cannot cut off the "
+					    "unfinished last line", l->path);
+					goto out;
+				}
+				l->torn = 1;
+				break;
+			}
+			ret = pk_err_set(err, PK_ERR_DATA, "%s:%ld: line too long for a ledger entry",
+			    l->path, pk_reader_lineno(r));
+			goto out;
+		}
+		while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
+			len--;
+		if (len == 0)
+			continue;
+		if (pk_json_index(&doc, line, len, &e) == 0) {
+			for (i = doc.nf; i-- > 0;) {
+				if (doc.f[i].kn == 2 && memcmp(doc.f[i].k, "id", 2) == 0 &&
+				    doc.f[i].v.type == PK_J_STR) {
+					pk_buf_reset(&id);
+					pk_jval_text(&doc.f[i].v, &id);
+					insert(l, id.p ? id.p : "", id.len);
+					found = 1;
+					break;
+				}
+			}
+		}
+		if (!found) {
+			ret = pk_err_set(err, PK_ERR_DATA, "%s:%ld: not a ledger entry (a JSON object "
+			    "with a string \"id\")", l->path, pk_reader_lineno(r));
+			goto out;
+		}
+		l->loaded++;
+	}
+	if (rc < 0)
+		ret = -1;
+out:
+	pk_reader_free(r);
+	pk_jdoc_release(&doc);
+	pk_buf_release(&id);
+	return ret;
+}
+
+int
+pk_ledger_open(struct pk_ledger *l, const char *path, enum pk_ledger_mode mode,
+    struct pk_err *err)
+{
+	struct stat st;
+	int fd;
+
+	l->path = pk_xstrdup(path);
+	if (mode == PK_LEDGER_READ) {
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+			if (errno == ENOENT)
+				return 0;
+			return pk_err_errno(err, PK_ERR_IO, "%s", path);
+		}
+	} else if ((fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0666)) < 0) {
+		return pk_err_errno(err, PK_ERR_IO, "%s", path);
+	}
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		close(fd);
+		return pk_err_set(err, PK_ERR_USAGE, "ledger '%s' is not a regular file", path);
+	}
+	if (mode == PK_LEDGER_WRITE && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return pk_err_set(err, PK_ERR_IO, "ledger '%s' is locked by another run "
+			    "(is a dlqreplay with this --ledger still running?)", path);
+		errno = e;
+		return pk_err_errno(err, PK_ERR_IO, "%s: cannot lock", path);
+	}
+	if (load(l, fd, mode == PK_LEDGER_WRITE, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (mode == PK_LEDGER_READ) {
+		close(fd);
+		return 0;
+	}
+	l->fd = fd;
+	return 0;
+}
+
+int
+pk_ledger_add(struct pk_ledger *l, const void *id, size_t n, const char *members)
+{
+	if (!insert(l, id, n))
+		return 0;
+	pk_buf_adds(&l->pend, "{\"id\":");
+	pk_buf_add_json_str(&l->pend, id, n);
+	if (members != NULL)
+		pk_buf_adds(&l->pend, members);
+	pk_buf_adds(&l->pend, "}\n");
+	l->npend++;
+	return 1;
+}
+
+size_t
+pk_ledger_pending(const struct pk_ledger *l)
+{
+	return l->npend;
+}
+
+int
+pk_ledger_sync(struct pk_ledger *l, struct pk_err *err)
+{
+	size_t done = 0;
+
+	if (l->npend == 0)
+		return 0;
+	if (l->fd < 0)
+		return pk_err_set(err, PK_ERR_IO, "%s: ledger not open for writing", l->path);
+	while (done < l->pend.len) {
+		ssize_t w = write(l->fd, l->pend.p + done, l->pend.len - done);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return pk_err_errno(err, PK_ERR_IO, "%s", l->path);
+		}
+		done += (size_t)w;
+	}
+	if (fdatasync(l->fd) < 0)
+		return pk_err_errno(err, PK_ERR_IO, "%s: fsync", l->path);
+	pk_buf_reset(&l->pend);
+	l->npend = 0;
+	return 0;
+}
+
+int
+pk_ledger_close(struct pk_ledger *l, struct pk_err *err)
+{
+	int rc = 0;
+
+	if (l->fd >= 0) {
+		if (pk_ledger_sync(l, err) < 0)
+			rc = -1;
+		if (close(l->fd) < 0 && rc == 0)
+			rc = pk_err_errno(err, PK_ERR_IO, "%s", l->path);
+		l->fd = -1;
+	}
+	free(l->tab);
+	l->tab = NULL;
+	l->cap = l->count = 0;
+	pk_buf_release(&l->ids);
+	pk_buf_release(&l->pend);
+	free(l->path);
+	l->path = NULL;
+	return rc;
+}

@@ -1,0 +1,70 @@
+/*
+ * ledger - an append-only NDJSON file of ids that succeeded (dlqreplay's
+ * idempotency ledger): locked against a second writer, loaded into a hash
+ * set at open, appended and fsynced in batches the caller controls.
+ */
+#ifndef PK_LEDGER_H
+#define PK_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/buf.h"
+#include "lib/err.h"
+
+struct pk_ledger_slot {
+	uint64_t h;
+	size_t off;		/* into ids; SIZE_MAX: empty slot */
+	size_t len;
+};
+
+struct pk_ledger {
+	int fd;
+	char *path;
+	struct pk_ledger_slot *tab;
+	size_t cap, count;	/* cap is a power of two */
+	struct pk_buf ids;	/* every id's bytes, back to back */
+	struct pk_buf pend;	/* lines added, not yet written */
+	size_t npend;
+	uint64_t loaded;	/* lines read at open */
+	int torn;		/* an unfinished last line was cut off at open */
+};
+
+#define PK_LEDGER_INIT { -1, NULL, NULL, 0, 0, PK_BUF_INIT, PK_BUF_INIT, 0, 0, 0 }
+
+enum pk_ledger_mode {
+	PK_LEDGER_WRITE = 0,	/* create if missing, exclusive lock, append */
+	PK_LEDGER_READ = 1	/* read what is there (a missing file is empty), no lock */
+};
+
+/*
+ * Open path and load its ids. Each line is a JSON object with a string
+ * "id" (other members are ignored). In write mode the file is locked with
+ * flock(LOCK_EX | LOCK_NB): when another process holds it, -1 with err
+ * (IO) "ledger 'PATH' is locked by another run"; an unfinished last line
+ * (a crash in the middle of an append) is cut off, and torn is set. A
+ * complete line that is no ledger entry is an error (DATA, "PATH:N: ..."),
+ * never skipped: skipping it could resend what it recorded.
+ * 0, or -1 with err.
+ */
+int pk_ledger_open(struct pk_ledger *l, const char *path, enum pk_ledger_mode mode,
+    struct pk_err *err);
+/* 1 when id[0..n) is in the set (loaded or added), else 0. */
+int pk_ledger_has(const struct pk_ledger *l, const void *id, size_t n);
+/*
+ * Add id to the set at once and queue its line,
+ * {"id":"<id>"<members>} where members (may be NULL) is text such as
+ * ,"ts":"..." appended verbatim. Nothing reaches the file before
+ * pk_ledger_sync. Returns 1 when added, 0 when the id was already there
+ * (nothing queued).
+ */
+int pk_ledger_add(struct pk_ledger *l, const void *id, size_t n, const char *members);
+/* Lines queued and not yet synced. */
+size_t pk_ledger_pending(const struct pk_ledger *l);
+/* Write every queued line in one write(2) and fdatasync: 0, or -1 with err
+ * (IO). After a failure the queued lines are kept, so the caller must stop. */
+int pk_ledger_sync(struct pk_ledger *l, struct pk_err *err);
+/* Sync, unlock, close and free (NULL-safe on an unopened ledger). 0 or -1. */
+int pk_ledger_close(struct pk_ledger *l, struct pk_err *err);
+
+#endif

@@ -1,0 +1,162 @@
+/*
+ * test_ledger - lib/ledger: ids survive a reopen, the lock refuses a second
+ * writer, a torn last line is cut off, a corrupt line is an error, many ids
+ * (hash set growth), ids with escapes and NUL bytes.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/ledger.h"
+#include "tests/unit/tap.h"
+
+static char dir[] = "/tmp/test_ledger.XXXXXX";
+static char path[64];
+
+static void
+put(const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	fputs(text, f);
+	fclose(f);
+}
+
+static long
+fsize(void)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+int
+main(void)
+{
+	struct pk_ledger a = PK_LEDGER_INIT, b = PK_LEDGER_INIT;
+	struct pk_err err = PK_ERR_INIT;
+	char id[32], buf[512];
+	int i, all = 1;
+	FILE *f;
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(path, sizeof path, "%s/ledger.ndjson", dir);
+
+	/* Read mode on a missing file: empty, nothing created. */
+	is_int(pk_ledger_open(&a, path, PK_LEDGER_READ, &err), 0, "read mode, missing file");
+	is_int(a.count, 0, "empty");
+	pk_ledger_close(&a, NULL);
+	is_int(fsize(), -1, "read mode creates nothing");
+
+	is_int(pk_ledger_open(&a, path, PK_LEDGER_WRITE, &err), 0, "write mode creates");
+	is_int(pk_ledger_add(&a, "abc", 3, ",\"ts\":\"2026-01-01T00:00:00Z\""), 1, "add abc");
+	is_int(pk_ledger_add(&a, "abc", 3, NULL), 0, "abc again is not added");
+	is_int(pk_ledger_has(&a, "abc", 3), 1, "abc is in the set before the sync");
+	is_int(pk_ledger_add(&a, "q\"\\\n\0z", 6, NULL), 1, "id with escapes and NUL");
+	is_int((long long)pk_ledger_pending(&a), 2, "two pending");
+	is_int(fsize(), 0, "nothing written before the sync");
+	is_int(pk_ledger_sync(&a, &err), 0, "sync");
+	is_int((long long)pk_ledger_pending(&a), 0, "none pending");
+
+	/* A second writer is refused while the first holds the lock. */
+	is_int(pk_ledger_open(&b, path, PK_LEDGER_WRITE, &err), -1, "second writer refused");
+	snprintf(buf, sizeof buf, "ledger '%s' is locked by another run (is a dlqreplay with "
+	    "this --ledger still running?)", path);
+	is_str(err.msg, buf, "lock message");
+	is_int(err.kind, PK_ERR_IO, "lock is an I/O error");
+	pk_ledger_close(&b, NULL);
+	is_int(pk_ledger_close(&a, &err), 0, "close");
+
+	f = fopen(path, "r");
+	is_int(fgets(buf, sizeof buf, f) != NULL, 1, "first line");
+	is_str(buf, "{\"id\":\"abc\",\"ts\":\"2026-01-01T00:00:00Z\"}\n", "line format");
+	fclose(f);
+
+	memset(&b, 0, sizeof b);
+	{
+		struct pk_ledger z = PK_LEDGER_INIT;
+
+		b = z;
+	}
+	is_int(pk_ledger_open(&b, path, PK_LEDGER_WRITE, &err), 0, "reopen after close");
+	is_int((long long)b.loaded, 2, "two lines loaded");
+	is_int(pk_ledger_has(&b, "abc", 3), 1, "abc loaded");
+	is_int(pk_ledger_has(&b, "q\"\\\n\0z", 6), 1, "escaped id loaded byte-exact");
+	is_int(pk_ledger_has(&b, "ab", 2), 0, "prefix is not an id");
+	for (i = 0; i < 20000; i++) {
+		snprintf(id, sizeof id, "id-%d", i);
+		pk_ledger_add(&b, id, strlen(id), NULL);
+	}
+	is_int(pk_ledger_sync(&b, &err), 0, "sync 20000");
+	pk_ledger_close(&b, NULL);
+	{
+		struct pk_ledger z = PK_LEDGER_INIT;
+
+		b = z;
+	}
+	is_int(pk_ledger_open(&b, path, PK_LEDGER_READ, &err), 0, "read 20002 lines");
+	for (i = 0; i < 20000; i++) {
+		snprintf(id, sizeof id, "id-%d", i);
+		if (!pk_ledger_has(&b, id, strlen(id)))
+			all = 0;
+	}
+	ok(all, "all 20000 ids found");
+	is_int((long long)b.count, 20002, "20002 ids");
+	pk_ledger_close(&b, NULL);
+
+	/* A crash in the middle of an append: the unfinished line is cut off. */
+	put("{\"id\":\"one\"}\n{\"id\":\"tw");
+	{
+		struct pk_ledger z = PK_LEDGER_INIT;
+
+		b = z;
+	}
+	is_int(pk_ledger_open(&b, path, PK_LEDGER_WRITE, &err), 0, "torn last line accepted");
+	is_int(b.torn, 1, "torn flagged");
+	is_int(pk_ledger_has(&b, "tw", 2), 0, "torn id not taken");
+	is_int(fsize(), 13, "file cut to the last complete line");
+	pk_ledger_add(&b, "two", 3, NULL);
+	pk_ledger_close(&b, NULL);
+	f = fopen(path, "r");
+	buf[fread(buf, 1, sizeof buf - 1, f)] = '\0';
+	fclose(f);
+	is_str(buf, "{\"id\":\"one\"}\n{\"id\":\"two\"}\n", "next append follows cleanly");
+
+	/* A complete line that is no ledger entry: an error with its line. */
+	put("{\"id\":\"one\"}\n{\"id\":7}\n");
+	{
+		struct pk_ledger z = PK_LEDGER_INIT;
+
+		b = z;
+	}
+	is_int(pk_ledger_open(&b, path, PK_LEDGER_WRITE, &err), -1, "bad entry refused");
+	snprintf(buf, sizeof buf, "%s:2: not a ledger entry (a JSON object with a string \"id\")",
+	    path);
+	is_str(err.msg, buf, "bad entry message");
+	is_int(err.kind, PK_ERR_DATA, "data error");
+	pk_ledger_close(&b, NULL);
+	put("not json\n");
+	{
+		struct pk_ledger z = PK_LEDGER_INIT;
+
+		b = z;
+	}
+	is_int(pk_ledger_open(&b, path, PK_LEDGER_READ, &err), -1, "not JSON refused");
+	pk_ledger_close(&b, NULL);
+	/* Blank lines and CRLF are tolerated. */
+	put("\n{\"id\":\"x\",\"ts\":1}\r\n\n");
+	{
+		struct pk_ledger z = PK_LEDGER_INIT;
+
+		b = z;
+	}
+	is_int(pk_ledger_open(&b, path, PK_LEDGER_READ, &err), 0, "blank lines and CRLF");
+	is_int(pk_ledger_has(&b, "x", 1), 1, "x loaded");
+	pk_ledger_close(&b, NULL);
+
+	unlink(path);
+	rmdir(dir);
+	return tap_done();
+}
