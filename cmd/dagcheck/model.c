@@ -1095,6 +1095,18 @@ binop_const(struct ev *E, int op, struct dc_val *a, struct dc_val *b, const stru
 		r->open = a->open | b->open;
 		return r;
 	}
+	if (op == PO_STAR && a->kind == DV_STR && b->kind == DV_INT && b->i >= 0 &&
+	    (unsigned long long)b->i * a->n <= 65536) {
+		struct dc_val *r = val_new(E, DV_STR, at);
+		char *s = aalloc(E, a->n * (size_t)b->i + 1);
+		long long k;
+
+		for (k = 0; k < b->i; k++)
+			memcpy(s + (size_t)k * a->n, a->s, a->n);
+		r->s = s;
+		r->n = a->n * (size_t)b->i;
+		return r;
+	}
 	if (op == PO_PERCENT && a->kind == DV_STR)
 		return percent_format(E, a, b, at);
 	if (a->kind == DV_INT && b->kind == DV_INT) {
@@ -1590,9 +1602,8 @@ call_func(struct ev *E, struct dc_func *f, const struct py_node *call, struct dc
 		struct dc_val *v;
 		char op[64];
 
+		/* .partial() arguments of a @task are the function's, not the operator's */
 		kw_copy(E, &all, &f->kw);
-		if (extra)
-			kw_copy(E, &all, extra);
 		id = dc_kw_get(&all, "task_id");
 		snprintf(op, sizeof op, "@task%s%s", *f->variant ? "." : "", f->variant);
 		t = new_task(E, call, &all, astrndup(E, op, strlen(op)), NULL,
@@ -2380,6 +2391,14 @@ eval(struct ev *E, const struct py_node *x)
 		struct dc_val *obj = eval(E, x->a);
 		char *name = astrndup(E, x->s, x->n);
 
+		if (obj->kind == DV_SYMBOL && (strcmp(name, "partial") == 0 ||
+		    strcmp(name, "expand") == 0 || strcmp(name, "expand_kwargs") == 0)) {
+			v = val_new(E, DV_METHOD, x);
+			v->self = obj;
+			v->s = name;
+			v->n = x->n;
+			return v;
+		}
 		if (obj->kind == DV_MODULE || obj->kind == DV_SYMBOL) {
 			struct pk_buf b = PK_BUF_INIT;
 

@@ -563,7 +563,7 @@ fstring_parts(struct parser *P, const struct py_token *t, const char *s, size_t 
 		if (s[i] == '{') {
 			size_t e, es = i + 1;
 			struct py_node *fv, *ex;
-			int line, col;
+			int line, col, selfdoc = 0;
 
 			if (raw)
 				pk_buf_add(&lit, s + litstart, i - litstart);
@@ -584,6 +584,7 @@ fstring_parts(struct parser *P, const struct py_token *t, const char *s, size_t 
 			}
 			if (s[e] == '=') {
 				/* self-documenting {x=}: the text, then repr of the value */
+				selfdoc = 1;
 				e++;
 				while (e < n && (s[e] == ' ' || s[e] == '\t' || s[e] == '\n'))
 					e++;
@@ -598,6 +599,9 @@ fstring_parts(struct parser *P, const struct py_token *t, const char *s, size_t 
 				if (e + 1 < n)
 					fv->op = s[e + 1];
 				e += 2;
+			} else if (selfdoc && e < n && s[e] == '}') {
+				/* {x=} without conversion or spec shows repr(x) */
+				fv->op = 'r';
 			}
 			if (e < n && s[e] == ':') {
 				/* format spec up to the matching '}' */

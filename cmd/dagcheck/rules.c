@@ -149,7 +149,7 @@ noqa_covers(const struct dc_registry *reg, size_t file_index, int line, const ch
 			continue;
 		if (strcmp(q->codes, "*") == 0)
 			return 1;
-		for (p = q->codes; (p = strstr(p, code)) != NULL; p++)
+		if ((p = strstr(q->codes, code)) != NULL)
 			return 1;
 	}
 	return 0;
@@ -892,7 +892,8 @@ cross_cycles(struct dc_ctx *ctx)
 		const struct dc_xref *x = &r->xrefs[i];
 		const struct dc_rdag *a = find_dag(r, x->from_dag), *b = find_dag(r, x->dag);
 
-		if (a == NULL || b == NULL || a == b)
+		/* markers only say what to clear: they do not order runs */
+		if (a == NULL || b == NULL || a == b || x->kind == DX_MARKER)
 			continue;
 		e = pk_xrealloc(e, (ne + 1) * sizeof *e);
 		if (x->kind == DX_SENSOR) {
