@@ -1,0 +1,747 @@
+/*
+ * slareport - SLA compliance of Airflow task instances and dag runs, from
+ * the run history Airflow already keeps (REST API responses, DB exports).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd/slareport/model.h"
+#include "cmd/slareport/report.h"
+#include "lib/buf.h"
+#include "lib/cli.h"
+#include "lib/input.h"
+#include "lib/json.h"
+#include "lib/time.h"
+#include "lib/writer.h"
+
+enum {
+	OPT_SLA = PK_OPT_TOOL,
+	OPT_SLA_FILE,
+	OPT_RUNS,
+	OPT_REFERENCE,
+	OPT_MEASURE,
+	OPT_DEADLINE,
+	OPT_NOW,
+	OPT_BY,
+	OPT_SINCE,
+	OPT_UNTIL,
+	OPT_TARGET,
+	OPT_TITLE
+};
+
+static const struct pk_opt options[] = {
+	{ OPT_SLA, "sla", PK_ARG_REQUIRED, "DAG/TASK=DUR", "task SLA; globs in either part, the last match wins (repeatable)" },
+	{ OPT_SLA_FILE, "sla-file", PK_ARG_REQUIRED, "FILE", "SLAs as NDJSON or CSV (dag_id, task_id, sla), or a dagcheck --graph stream" },
+	{ OPT_RUNS, "runs", PK_ARG_REQUIRED, "FILE", "dag-run records (REST dag_runs or a dag_run export; repeatable)" },
+	{ OPT_REFERENCE, "reference", PK_ARG_REQUIRED, "REF", "deadline reference: data_interval_end (default, else run_after), run_after, logical_date" },
+	{ OPT_MEASURE, "measure", PK_ARG_REQUIRED, "M", "deadline (default: done by reference + SLA) or duration (end - start within SLA)" },
+	{ OPT_DEADLINE, "deadline", PK_ARG_REQUIRED, "DAG=REF[+DUR]", "dag-run deadline, e.g. 'ads_*=queued_at+1h', 'ads_daily=08:00' (repeatable)" },
+	{ OPT_NOW, "now", PK_ARG_REQUIRED, "TIME", "the clock for in-flight runs (default: now)" },
+	{ OPT_BY, "by", PK_ARG_REQUIRED, "PERIOD", "add a time series: day or week" },
+	{ OPT_SINCE, "since", PK_ARG_REQUIRED, "TIME", "only runs whose reference time is at or after TIME" },
+	{ OPT_UNTIL, "until", PK_ARG_REQUIRED, "TIME", "only runs whose reference time is before TIME" },
+	{ OPT_TARGET, "target", PK_ARG_REQUIRED, "PCT", "exit 1 when a row's compliance is below PCT (95% or 0.95)" },
+	{ 'O', "output", PK_ARG_REQUIRED, "FILE", "write the report to FILE atomically (temp + rename)" },
+	{ OPT_TITLE, "title", PK_ARG_REQUIRED, "TEXT", "title of the html and markdown reports" },
+	{ PK_OPT_TIME_UNIT, "time-unit", PK_ARG_REQUIRED, "UNIT", "epoch numbers in s, ms, us, ns (default: by magnitude)" },
+	PK_OPTS_RECORDS,
+	PK_OPTS_BASIC,
+	PK_OPTS_END
+};
+
+/* The fields slareport reads, found in one pass over a record's members. */
+enum {
+	F_DAG_ID, F_TASK_ID, F_DAG_RUN_ID, F_RUN_ID, F_MAP_INDEX, F_TRY_NUMBER, F_STATE,
+	F_START, F_END, F_DURATION, F_DIE, F_RUN_AFTER, F_LOGICAL, F_EXECUTION, F_QUEUED_AT,
+	F_SLA, NFIELDS
+};
+
+static const char *const field_names[NFIELDS] = {
+	"dag_id", "task_id", "dag_run_id", "run_id", "map_index", "try_number", "state",
+	"start_date", "end_date", "duration", "data_interval_end", "run_after",
+	"logical_date", "execution_date", "queued_at", "sla"
+};
+
+struct sr {
+	struct pk_cli *cli;
+	struct pk_input *in;
+	struct sr_model m;
+	enum pk_time_unit unit;
+	size_t nrun_operands;
+	struct pk_jdoc item;		/* items of a one-line whole response */
+	struct pk_buf s1, s2, why;
+	struct pk_err err;
+	int unresolved_fatal;
+};
+
+static int
+field_index(const char *k, size_t kn)
+{
+	int i;
+
+	for (i = 0; i < NFIELDS; i++)
+		if (strlen(field_names[i]) == kn && memcmp(field_names[i], k, kn) == 0)
+			return i;
+	return -1;
+}
+
+/* Fill f[] with the members named in field_names (the last occurrence wins). */
+static void
+collect(const struct pk_jdoc *doc, struct pk_jval *f)
+{
+	size_t i;
+
+	for (i = 0; i < NFIELDS; i++)
+		f[i].type = PK_J_NONE;
+	for (i = 0; i < doc->nf; i++) {
+		const struct pk_jfield *x = &doc->f[i];
+		int k;
+
+		if (x->kescaped || x->kn < 5 || x->kn > 17)
+			continue;
+		if ((k = field_index(x->k, x->kn)) >= 0)
+			f[k] = x->v;
+	}
+}
+
+/* A value that counts as given: present, not null, not an empty CSV cell. */
+static int
+given(const struct pk_jval *v)
+{
+	if (v->type == PK_J_NONE || v->type == PK_J_NULL)
+		return 0;
+	if (v->type == PK_J_STR && v->n == 2)
+		return 0;
+	return 1;
+}
+
+/* The text of a string (or a number's JSON text) into b; its bytes in *p, *n. */
+static int
+text(const struct pk_jval *v, struct pk_buf *b, const char **p, size_t *n)
+{
+	if (!given(v) || v->type == PK_J_ARR || v->type == PK_J_OBJ || v->type == PK_J_BOOL)
+		return 0;
+	if (v->type == PK_J_STR && !v->escaped) {
+		*p = v->p + 1;
+		*n = v->n - 2;
+		return 1;
+	}
+	pk_buf_reset(b);
+	pk_jval_text(v, b);
+	*p = b->p;
+	*n = b->len;
+	return 1;
+}
+
+/* A timestamp field: 0 with *ns (SR_NONE when absent), -1 with why. */
+static int
+stamp(struct sr *s, const struct pk_jval *v, const char *name, int64_t *ns)
+{
+	struct pk_err e = PK_ERR_INIT;
+
+	*ns = SR_NONE;
+	if (!given(v))
+		return 0;
+	if (pk_time_from_jval(v, s->unit, ns, &e) != 0) {
+		pk_buf_reset(&s->why);
+		pk_buf_printf(&s->why, "%s: %s", name, e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+integer(struct sr *s, const struct pk_jval *v, const char *name, int64_t dflt, int64_t *out)
+{
+	double d;
+
+	*out = dflt;
+	if (!given(v))
+		return 0;
+	if (pk_jval_i64(v, out))
+		return 0;
+	if (pk_jval_num(v, &d) && d == floor(d) && fabs(d) < 2e9) {
+		*out = (int64_t)d;
+		return 0;
+	}
+	pk_buf_reset(&s->why);
+	pk_buf_printf(&s->why, "%s is not an integer: %.*s", name, (int)(v->n > 60 ? 60 : v->n), v->p);
+	return -1;
+}
+
+static int
+reject(struct sr *s, const struct pk_rec *rec, const struct pk_jval *item, const char *why)
+{
+	int rc;
+
+	if (item != NULL)
+		rc = pk_reject_add(&s->in->rej, rec->source, rec->line, item->p, item->n, why, &s->err);
+	else
+		rc = pk_input_reject(s->in, rec, why, &s->err);
+	if (rc != 0)
+		pk_die(s->cli, &s->err);
+	return 0;
+}
+
+/* A dag-run record. 0, or -1 with s->why. */
+static int
+add_run(struct sr *s, const struct pk_jval *f)
+{
+	const char *dp, *rp;
+	size_t dn, rn;
+	int64_t t[7];
+	int st = ST_NONE;
+	struct sr_run *r;
+	uint32_t dag, id;
+
+	if (!text(&f[F_DAG_ID], &s->s1, &dp, &dn)) {
+		pk_buf_reset(&s->why);
+		pk_buf_adds(&s->why, "dag run without dag_id");
+		return -1;
+	}
+	if (!text(given(&f[F_DAG_RUN_ID]) ? &f[F_DAG_RUN_ID] : &f[F_RUN_ID], &s->s2, &rp, &rn)) {
+		pk_buf_reset(&s->why);
+		pk_buf_adds(&s->why, "dag run without dag_run_id (or run_id)");
+		return -1;
+	}
+	if (stamp(s, &f[F_QUEUED_AT], "queued_at", &t[0]) || stamp(s, &f[F_START], "start_date", &t[1]) ||
+	    stamp(s, &f[F_END], "end_date", &t[2]) || stamp(s, &f[F_DIE], "data_interval_end", &t[3]) ||
+	    stamp(s, &f[F_RUN_AFTER], "run_after", &t[4]) ||
+	    stamp(s, &f[F_LOGICAL], "logical_date", &t[5]) ||
+	    stamp(s, &f[F_EXECUTION], "execution_date", &t[6]))
+		return -1;
+	if (given(&f[F_STATE])) {
+		const char *p;
+		size_t n;
+
+		text(&f[F_STATE], &s->why, &p, &n);
+		if ((st = sr_state_parse(p, n)) < 0) {
+			char tmp[64];
+
+			snprintf(tmp, sizeof tmp, "%.*s", (int)(n > 40 ? 40 : n), p);
+			pk_buf_reset(&s->why);
+			pk_buf_printf(&s->why, "unknown dag run state '%s'", tmp);
+			return -1;
+		}
+	}
+	dag = sr_dag(&s->m, dp, dn);
+	id = sr_run(&s->m, dag, rp, rn);
+	r = &s->m.runs[id];
+	if (!r->has_record)
+		s->m.nrun_records++;
+	r->has_record = 1;
+	r->state = st;
+	r->queued_at = t[0];
+	r->start = t[1];
+	r->end = t[2];
+	r->die = t[3];
+	r->run_after = t[4];
+	r->logical = t[5] != SR_NONE ? t[5] : t[6];
+	return 0;
+}
+
+/* A task-instance record. 0, or -1 with s->why. */
+static int
+add_ti(struct sr *s, const struct pk_rec *rec, const struct pk_jval *f)
+{
+	const char *dp, *tp, *rp, *raw;
+	size_t dn, tn, rn, rawn;
+	struct sr_ti ti;
+	struct sr_ti *slot;
+	struct sr_run *r;
+	int64_t v, logical, execution;
+	int st;
+
+	memset(&ti, 0, sizeof ti);
+	if (!text(&f[F_DAG_ID], &s->s1, &dp, &dn)) {
+		pk_buf_reset(&s->why);
+		pk_buf_adds(&s->why, "task instance without dag_id");
+		return -1;
+	}
+	if (!text(given(&f[F_DAG_RUN_ID]) ? &f[F_DAG_RUN_ID] : &f[F_RUN_ID], &s->s2, &rp, &rn)) {
+		pk_buf_reset(&s->why);
+		pk_buf_adds(&s->why, "task instance without dag_run_id (or run_id)");
+		return -1;
+	}
+	ti.run = sr_run(&s->m, sr_dag(&s->m, dp, dn), rp, rn);
+	text(&f[F_TASK_ID], &s->s2, &tp, &tn);
+	ti.task = sr_task(&s->m, s->m.runs[ti.run].dag, tp, tn);
+	if (integer(s, &f[F_MAP_INDEX], "map_index", -1, &v) != 0)
+		return -1;
+	ti.map_index = v < -1 ? -1 : (int32_t)v;
+	if (integer(s, &f[F_TRY_NUMBER], "try_number", 0, &v) != 0)
+		return -1;
+	ti.try_number = (int32_t)v;
+	st = ST_NONE;
+	if (given(&f[F_STATE])) {
+		const char *p;
+		size_t n;
+
+		text(&f[F_STATE], &s->why, &p, &n);
+		if ((st = sr_state_parse(p, n)) < 0) {
+			char tmp[64];
+
+			snprintf(tmp, sizeof tmp, "%.*s", (int)(n > 40 ? 40 : n), p);
+			pk_buf_reset(&s->why);
+			pk_buf_printf(&s->why, "unknown task state '%s'", tmp);
+			return -1;
+		}
+	}
+	ti.state = (uint8_t)st;
+	if (stamp(s, &f[F_START], "start_date", &ti.start) || stamp(s, &f[F_END], "end_date", &ti.end) ||
+	    stamp(s, &f[F_DIE], "data_interval_end", &ti.die) ||
+	    stamp(s, &f[F_RUN_AFTER], "run_after", &ti.run_after) ||
+	    stamp(s, &f[F_LOGICAL], "logical_date", &logical) ||
+	    stamp(s, &f[F_EXECUTION], "execution_date", &execution))
+		return -1;
+	ti.logical = logical != SR_NONE ? logical : execution;
+	ti.dur = SR_NONE;
+	if (given(&f[F_DURATION])) {
+		struct pk_err e = PK_ERR_INIT;
+
+		if (pk_duration_from_jval(&f[F_DURATION], &ti.dur, &e) != 0) {
+			pk_buf_reset(&s->why);
+			pk_buf_printf(&s->why, "duration: %s", e.msg);
+			return -1;
+		}
+	}
+	ti.source = (uint32_t)rec->input;
+	ti.line = rec->line;
+	/* a run without a record of its own learns its times from its tasks */
+	r = &s->m.runs[ti.run];
+	if (!r->has_record) {
+		if (r->die == SR_NONE)
+			r->die = ti.die;
+		if (r->run_after == SR_NONE)
+			r->run_after = ti.run_after;
+		if (r->logical == SR_NONE)
+			r->logical = ti.logical;
+	}
+	slot = sr_add_ti(&s->m, &ti);
+	if (slot == NULL)
+		return 0;
+	/* Keep the text of an instance whose deadline cannot be placed yet:
+	 * if its dag run never shows up it is rejected, whole, at the end. */
+	if (s->m.measure == MEASURE_DEADLINE && sr_task_sla(&s->m, ti.task) != SR_NONE &&
+	    sr_ti_reference(&s->m, slot) == SR_NONE) {
+		raw = rec->raw;
+		rawn = rec->rawn;
+		sr_hold(&s->m, slot, raw, rawn);
+	}
+	return 0;
+}
+
+/* One record of the stream, or one item of a one-line whole response. */
+static void
+add_record(struct sr *s, const struct pk_rec *rec, const struct pk_jdoc *doc,
+    const struct pk_jval *item)
+{
+	struct pk_jval f[NFIELDS];
+	int is_run_file = rec->input < s->nrun_operands, rc;
+
+	collect(doc, f);
+	if (given(&f[F_TASK_ID])) {
+		if (is_run_file)
+			return (void)reject(s, rec, item, "a task instance in a --runs file");
+		rc = add_ti(s, rec, f);
+	} else if (given(&f[F_DAG_RUN_ID]) || given(&f[F_RUN_ID]) || is_run_file) {
+		rc = add_run(s, f);
+	} else {
+		pk_buf_reset(&s->why);
+		pk_buf_adds(&s->why, "neither a task instance (task_id) nor a dag run (dag_run_id)");
+		rc = -1;
+	}
+	if (rc != 0)
+		reject(s, rec, item, s->why.p);
+}
+
+/* A whole API response on one line: {"task_instances":[...],"total_entries":N}. */
+static int
+whole_response(struct sr *s, const struct pk_rec *rec)
+{
+	size_t i, pos = 0, nitems = 0;
+	struct pk_jval arr, item;
+	struct pk_err e = PK_ERR_INIT;
+
+	if (rec->doc.nf == 0)
+		return 0;
+	for (i = 0; i < rec->doc.nf; i++) {
+		const struct pk_jfield *x = &rec->doc.f[i];
+
+		if (!x->kescaped && x->kn >= 5 && x->kn <= 17) {
+			int k = field_index(x->k, x->kn);
+
+			if (k == F_DAG_ID || k == F_TASK_ID || k == F_DAG_RUN_ID || k == F_RUN_ID)
+				return 0;
+		}
+	}
+	arr.type = PK_J_NONE;
+	for (i = 0; i < rec->doc.nf; i++)
+		if (rec->doc.f[i].v.type == PK_J_ARR) {
+			arr = rec->doc.f[i].v;
+			break;
+		}
+	if (arr.type == PK_J_NONE)
+		return 0;
+	/* The response was counted as one record read; its items are the
+	 * records, so the count moves from the wrapper to them. */
+	s->in->rej.read--;
+	while (pk_jarr_next(&arr, &pos, &item) > 0) {
+		nitems++;
+		s->in->rej.read++;
+		if (item.type != PK_J_OBJ) {
+			reject(s, rec, &item, "not a JSON object");
+			continue;
+		}
+		if (pk_json_index(&s->item, item.p, item.n, &e) != 0) {
+			reject(s, rec, &item, e.msg);
+			continue;
+		}
+		add_record(s, rec, &s->item, &item);
+	}
+	return 1;
+}
+
+static void
+on_unresolved(void *ctx, const struct sr_ti *ti, const char *raw, size_t n)
+{
+	struct sr *s = ctx;
+	const char *src = ti->source < s->in->npaths ? s->in->paths[ti->source] : "-";
+	char why[512];
+	size_t rn;
+	const char *run = sr_intern_str(&s->m.run_names, ti->run, &rn);
+
+	if (s->m.nrun_records == 0) {
+		struct pk_err e = PK_ERR_INIT;
+
+		if (s->m.reference == REF_LOGICAL)
+			pk_err_set(&e, PK_ERR_USAGE, "task instances have no logical_date or "
+			    "execution_date to measure from");
+		else
+			pk_err_set(&e, PK_ERR_USAGE, "task instances carry no data_interval_end or "
+			    "run_after (Airflow 2 REST API v1): pass their dag runs (--runs FILE, "
+			    "or dag_runs records in the same stream), or measure from the "
+			    "logical date on purpose with --reference logical_date");
+		pk_die(s->cli, &e);
+	}
+	if (strcmp(src, "-") == 0)
+		src = "<stdin>";
+	rn -= sizeof(uint32_t);
+	run += sizeof(uint32_t);
+	snprintf(why, sizeof why, "no %s for this task instance: %s '%.*s' %s",
+	    s->m.reference == REF_LOGICAL ? "logical_date" :
+	    s->m.reference == REF_RUN_AFTER ? "run_after" : "data_interval_end or run_after",
+	    s->m.runs[ti->run].has_record ? "its dag run" : "dag run", (int)(rn > 200 ? 200 : rn), run,
+	    s->m.runs[ti->run].has_record ? "has none either" : "is not among the dag-run records");
+	if (pk_reject_add(&s->in->rej, src, ti->line, raw ? raw : "", raw ? n : 0, why, &s->err) != 0)
+		pk_die(s->cli, &s->err);
+}
+
+static void
+add_rule(struct sr *s, const char *dag, size_t dn, const char *task, size_t tn, int64_t ns)
+{
+	struct sr_rule *r;
+
+	s->m.rules = pk_xrealloc(s->m.rules, (s->m.nrules + 1) * sizeof *s->m.rules);
+	r = &s->m.rules[s->m.nrules++];
+	r->dag_glob = pk_xstrndup(dag, dn);
+	r->task_glob = pk_xstrndup(task, tn);
+	r->ns = ns;
+}
+
+static void
+parse_sla(struct sr *s, const char *arg)
+{
+	const char *eq = strchr(arg, '='), *slash;
+	int64_t ns;
+	struct pk_err e = PK_ERR_INIT;
+
+	slash = eq ? memchr(arg, '/', (size_t)(eq - arg)) : NULL;
+	if (eq == NULL || slash == NULL || slash == arg || slash + 1 == eq)
+		pk_cli_usage(s->cli, "invalid --sla '%s' (want DAG/TASK=DURATION, globs allowed, "
+		    "e.g. 'ads_daily/load=2h' or 'ads_*/*=30m')", arg);
+	if (pk_duration_parse(eq + 1, strlen(eq + 1), &ns, &e) != 0)
+		pk_cli_usage(s->cli, "invalid --sla '%s': %s", arg, e.msg);
+	add_rule(s, arg, (size_t)(slash - arg), slash + 1, (size_t)(eq - slash - 1), ns);
+}
+
+/* SLAs from NDJSON/CSV rows (dag_id, task_id, sla) or dagcheck --graph lines. */
+static void
+read_sla_file(struct sr *s, const char *path)
+{
+	struct pk_input in = PK_INPUT_INIT;
+	struct pk_err e = PK_ERR_INIT;
+	const struct pk_rec *rec;
+	char *paths[1];
+	struct pk_path pd, pt, ps, po;
+	struct pk_jval d, t, v, op;
+	struct pk_buf db = PK_BUF_INIT, tb = PK_BUF_INIT;
+	int rc;
+	int64_t ns;
+
+	pk_cli_input(s->cli, &in);
+	in.flags = PK_IN_DOCUMENT;
+	in.rej.max_errors = 0;
+	in.reject_path = NULL;
+	paths[0] = (char *)path;
+	pk_input_operands(&in, 1, paths);
+	pk_path_compile(&pd, "dag_id", NULL);
+	pk_path_compile(&pt, "task_id", NULL);
+	pk_path_compile(&ps, "sla", NULL);
+	pk_path_compile(&po, "operator", NULL);
+	while ((rc = pk_input_next(&in, &rec, &e)) > 0) {
+		int has_op = pk_json_get(&rec->doc, &po, &op);
+
+		if (!pk_json_get(&rec->doc, &ps, &v) || !given(&v)) {
+			/* a dagcheck --graph task without an sla has none */
+			if (has_op)
+				continue;
+			pk_cli_usage(s->cli, "%s:%ld: no sla", rec->source, rec->line);
+		}
+		if (!pk_json_get(&rec->doc, &pd, &d) || !pk_json_get(&rec->doc, &pt, &t) ||
+		    !given(&d) || !given(&t))
+			pk_cli_usage(s->cli, "%s:%ld: an SLA needs dag_id and task_id", rec->source,
+			    rec->line);
+		if (pk_duration_from_jval(&v, &ns, &e) != 0)
+			pk_cli_usage(s->cli, "%s:%ld: %s", rec->source, rec->line, e.msg);
+		pk_buf_reset(&db);
+		pk_buf_reset(&tb);
+		pk_jval_text(&d, &db);
+		pk_jval_text(&t, &tb);
+		add_rule(s, db.p, db.len, tb.p, tb.len, ns);
+	}
+	if (rc < 0) {
+		if (e.kind == PK_ERR_DATA)
+			pk_cli_usage(s->cli, "invalid --sla-file '%s'", path);
+		pk_die(s->cli, &e);
+	}
+	pk_input_close(&in, NULL);
+	pk_path_release(&pd);
+	pk_path_release(&pt);
+	pk_path_release(&ps);
+	pk_path_release(&po);
+	pk_buf_release(&db);
+	pk_buf_release(&tb);
+}
+
+static int64_t
+parse_time_opt(struct sr *s, const char *name)
+{
+	int64_t ns;
+	struct pk_err e = PK_ERR_INIT;
+
+	if (pk_time_parse(s->cli->optarg, strlen(s->cli->optarg), s->unit, &ns, &e) != 0)
+		pk_cli_usage(s->cli, "invalid --%s: %s", name, e.msg);
+	return ns;
+}
+
+static double
+parse_target(struct sr *s)
+{
+	const char *a = s->cli->optarg;
+	char *end;
+	double v = strtod(a, &end);
+
+	if (end == a || !isfinite(v) || v < 0)
+		pk_cli_usage(s->cli, "invalid --target '%s' (want a percentage such as 95%% or a "
+		    "ratio such as 0.95)", a);
+	if (*end == '%' && end[1] == '\0')
+		v /= 100;
+	else if (*end != '\0')
+		pk_cli_usage(s->cli, "invalid --target '%s' (want a percentage such as 95%% or a "
+		    "ratio such as 0.95)", a);
+	else if (v > 1)
+		v /= 100;	/* "95" means 95% */
+	if (v > 1)
+		pk_cli_usage(s->cli, "--target '%s' is above 100%%", a);
+	return v;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct pk_cli cli = PK_CLI_INIT("slareport", "[options] [FILE...]", options);
+	struct pk_input in = PK_INPUT_INIT;
+	struct sr s;
+	const struct pk_rec *rec;
+	const char *output = NULL, *title = NULL;
+	const char **runs = NULL, **sla_files = NULL;
+	size_t nruns = 0, nsla_files = 0, i;
+	char **operands;
+	int opt, rc, verdict = 0, has_target = 0, nops;
+	double target = 0;
+	struct pk_buf out = PK_BUF_INIT;
+	struct pk_writer *w;
+	struct sr_report_opts ropts;
+
+	memset(&s, 0, sizeof s);
+	s.cli = &cli;
+	s.in = &in;
+	sr_model_init(&s.m);
+	{
+		struct pk_jdoc init = PK_JDOC_INIT;
+
+		s.item = init;
+	}
+	cli.description = "SLA compliance of Airflow task instances and dag runs from their "
+	    "run history.";
+	cli.formats = "ndjson,table,markdown,prom,html";
+
+	while ((opt = pk_cli_getopt(&cli, argc, argv)) != -1) {
+		switch (opt) {
+		case OPT_SLA:
+			parse_sla(&s, cli.optarg);
+			break;
+		case OPT_SLA_FILE:
+			/* read in command-line order with the --sla rules, below */
+			sla_files = pk_xrealloc(sla_files, (nsla_files + 1) * sizeof *sla_files);
+			sla_files[nsla_files++] = cli.optarg;
+			read_sla_file(&s, cli.optarg);
+			break;
+		case OPT_RUNS:
+			runs = pk_xrealloc(runs, (nruns + 1) * sizeof *runs);
+			runs[nruns++] = cli.optarg;
+			break;
+		case OPT_REFERENCE:
+			if (strcmp(cli.optarg, "data_interval_end") == 0)
+				s.m.reference = REF_DIE;
+			else if (strcmp(cli.optarg, "run_after") == 0)
+				s.m.reference = REF_RUN_AFTER;
+			else if (strcmp(cli.optarg, "logical_date") == 0 ||
+			    strcmp(cli.optarg, "execution_date") == 0)
+				s.m.reference = REF_LOGICAL;
+			else
+				pk_cli_usage(&cli, "invalid --reference '%s' (data_interval_end, "
+				    "run_after, logical_date)", cli.optarg);
+			break;
+		case OPT_MEASURE:
+			if (strcmp(cli.optarg, "deadline") == 0)
+				s.m.measure = MEASURE_DEADLINE;
+			else if (strcmp(cli.optarg, "duration") == 0)
+				s.m.measure = MEASURE_DURATION;
+			else
+				pk_cli_usage(&cli, "invalid --measure '%s' (deadline, duration)",
+				    cli.optarg);
+			break;
+		case OPT_DEADLINE: {
+			struct sr_deadline d;
+			char msg[512];
+
+			if (sr_deadline_parse(cli.optarg, &d, msg, sizeof msg) != 0)
+				pk_cli_usage(&cli, "%s", msg);
+			s.m.deadlines = pk_xrealloc(s.m.deadlines,
+			    (s.m.ndeadlines + 1) * sizeof *s.m.deadlines);
+			s.m.deadlines[s.m.ndeadlines++] = d;
+			break;
+		}
+		case OPT_NOW:
+			s.m.now = parse_time_opt(&s, "now");
+			break;
+		case OPT_BY:
+			if (strcmp(cli.optarg, "day") == 0)
+				s.m.by = BY_DAY;
+			else if (strcmp(cli.optarg, "week") == 0)
+				s.m.by = BY_WEEK;
+			else
+				pk_cli_usage(&cli, "invalid --by '%s' (day, week)", cli.optarg);
+			break;
+		case OPT_SINCE:
+			s.m.since = parse_time_opt(&s, "since");
+			break;
+		case OPT_UNTIL:
+			s.m.until = parse_time_opt(&s, "until");
+			break;
+		case OPT_TARGET:
+			target = parse_target(&s);
+			has_target = 1;
+			break;
+		case 'O':
+			output = cli.optarg;
+			break;
+		case OPT_TITLE:
+			title = cli.optarg;
+			break;
+		case PK_OPT_TIME_UNIT:
+			if (pk_time_parse_unit(cli.optarg, &s.unit) < 0)
+				pk_cli_usage(&cli, "invalid --time-unit '%s' (s, ms, us, ns, auto)",
+				    cli.optarg);
+			break;
+		default:
+			pk_cli_common(&cli, &in, opt);
+		}
+	}
+	if (s.m.since != SR_NONE && s.m.until != SR_NONE && s.m.until <= s.m.since)
+		pk_cli_usage(&cli, "--until must be after --since");
+	if (s.m.now == SR_NONE) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		s.m.now = (int64_t)ts.tv_sec * PK_NS_PER_SEC + ts.tv_nsec;
+	}
+	/* The HTML page charts compliance per day even without --by. */
+	if (strcmp(cli.format, "html") == 0 && s.m.by == BY_NONE)
+		s.m.by = BY_DAY;
+
+	pk_cli_input(&cli, &in);
+	in.flags = PK_IN_DOCUMENT;
+	/* --runs files are read first, so task instances find their dag runs */
+	nops = argc - cli.optind;
+	operands = pk_xcalloc(nruns + (size_t)(nops > 0 ? nops : 1) + 1, sizeof *operands);
+	for (i = 0; i < nruns; i++)
+		operands[i] = (char *)runs[i];
+	if (nops > 0)
+		for (i = 0; i < (size_t)nops; i++)
+			operands[nruns + i] = argv[cli.optind + (int)i];
+	else
+		operands[nruns] = (char *)"-";
+	s.nrun_operands = nruns;
+	pk_input_operands(&in, (int)(nruns + (size_t)(nops > 0 ? nops : 1)), operands);
+
+	while ((rc = pk_input_next(&in, &rec, &s.err)) > 0) {
+		if (whole_response(&s, rec))
+			continue;
+		add_record(&s, rec, &rec->doc, NULL);
+	}
+	if (rc < 0)
+		pk_die(&cli, &s.err);
+
+	sr_model_report(&s.m, on_unresolved, &s);
+	if (s.m.unevaluated_runs > 0 && !cli.quiet)
+		pk_cli_warn(&cli, "%zu dag run%s without a dag-run record: --deadline could not "
+		    "be evaluated for %s (pass --runs)", s.m.unevaluated_runs,
+		    s.m.unevaluated_runs == 1 ? "" : "s", s.m.unevaluated_runs == 1 ? "it" : "them");
+
+	memset(&ropts, 0, sizeof ropts);
+	ropts.title = title ? title : "SLA compliance";
+	ropts.has_target = has_target;
+	ropts.target = target;
+	ropts.now = s.m.now;
+	sr_report(&s.m, cli.format, &ropts, &out);
+
+	if (output != NULL) {
+		struct pk_err e = PK_ERR_INIT;
+
+		if ((w = pk_writer_open(output, PK_W_DEFAULT, &e)) == NULL ||
+		    pk_writer_write(w, out.p, out.len, &e) != 0 || pk_writer_close(w, &e) != 0)
+			pk_die(&cli, &e);
+	} else if (pk_writer_write(cli.out, out.p, out.len, &s.err) != 0) {
+		pk_die(&cli, &s.err);
+	}
+
+	if (has_target)
+		verdict = sr_check_target(&s.m, target, cli.quiet ? NULL : cli.prog);
+	pk_buf_release(&out);
+	pk_buf_release(&s.s1);
+	pk_buf_release(&s.s2);
+	pk_buf_release(&s.why);
+	pk_jdoc_release(&s.item);
+	rc = pk_cli_finish(&cli, &in, verdict);
+	sr_model_release(&s.m);
+	free(operands);
+	free(runs);
+	free(sla_files);
+	return rc;
+}
