@@ -191,8 +191,8 @@ list_options(const struct pk_cli *cli)
 	const struct pk_opt *o;
 
 	for (o = cli->opts; o->name != NULL; o++) {
-		if (o->val == PK_OPT_LIST_OPTIONS)
-			continue;
+		if (o->help == NULL)
+			continue;	/* hidden: debugging aids and --list-options itself */
 		if (o->val > 0 && o->val < 128)
 			printf("-%c ", o->val);
 		printf("--%s", o->name);

@@ -14,8 +14,8 @@
 enum pk_arg { PK_ARG_NONE, PK_ARG_REQUIRED, PK_ARG_OPTIONAL };
 
 /* One option. val is the short letter, or a value >= PK_OPT_TOOL for
- * long-only options of a tool. help NULL hides the option from --help
- * (it still works and is listed by --list-options). */
+ * long-only options of a tool. help NULL hides the option from --help,
+ * --list-options and so the completions (it still works). */
 struct pk_opt {
 	int val;
 	const char *name;

@@ -1,3 +1,4 @@
+bats_require_minimum_version 1.5.0
 # Shared set-up for every bats file: assertions, paths, a scratch dir.
 bats_load_library bats-support 2>/dev/null || load /usr/lib/bats/bats-support/load
 bats_load_library bats-assert 2>/dev/null || load /usr/lib/bats/bats-assert/load
