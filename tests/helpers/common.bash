@@ -1,5 +1,5 @@
-bats_require_minimum_version 1.5.0
 # Shared set-up for every bats file: assertions, paths, a scratch dir.
+bats_require_minimum_version 1.5.0
 bats_load_library bats-support 2>/dev/null || load /usr/lib/bats/bats-support/load
 bats_load_library bats-assert 2>/dev/null || load /usr/lib/bats/bats-assert/load
 
