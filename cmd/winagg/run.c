@@ -173,39 +173,6 @@ late_record(struct wa *wa, const char *source, long line, const char *raw, size_
 
 /* --- output ------------------------------------------------------------------ */
 
-struct rowref {
-	const struct win_row *r;
-	const char *data;
-};
-
-static int update_mode;
-
-static int
-cmp_rows(const void *a, const void *b)
-{
-	const struct rowref *x = a, *y = b;
-	const struct win_row *p = x->r, *q = y->r;
-	size_t n;
-	int c;
-
-	if (update_mode) {
-		if (p->seq != q->seq)
-			return p->seq < q->seq ? -1 : 1;
-		if (p->end != q->end)
-			return p->end < q->end ? -1 : 1;
-		return (p->start > q->start) - (p->start < q->start);
-	}
-	if (p->end != q->end)
-		return p->end < q->end ? -1 : 1;
-	if (p->start != q->start)
-		return p->start < q->start ? -1 : 1;
-	n = p->klen < q->klen ? p->klen : q->klen;
-	c = memcmp(x->data + p->koff, y->data + q->koff, n);
-	if (c != 0)
-		return c;
-	return (p->klen > q->klen) - (p->klen < q->klen);
-}
-
 static int
 open_output(struct wa *wa, struct pk_err *err)
 {
@@ -221,46 +188,58 @@ open_output(struct wa *wa, struct pk_err *err)
 
 /*
  * Close what the watermark has passed in every shard, then write the rows
- * in output order: every row written later belongs to a window ending
- * after the watermark of now, so the order holds across calls.
+ * in output order: each shard's sorted, then merged. Every row written
+ * later belongs to a window ending after the watermark of now, so the
+ * order holds across calls. sorted: the shards sorted their rows already.
  */
-int
-wa_drain(struct wa *wa, struct pk_err *err)
+static int
+drain(struct wa *wa, int sorted, struct pk_err *err)
 {
-	struct rowref *refs;
-	size_t total = 0, i, k, n;
+	size_t total = 0, i, *at = pk_xcalloc(wa->nshards, sizeof *at);
 	int64_t wm = wa_wm(wa);
 	int rc = 0;
 
 	for (i = 0; i < wa->nshards; i++) {
+		size_t n;
+
 		shard_advance(wa->shards[i], wm);
+		if (!sorted)
+			shard_sort_rows(wa->shards[i]);
 		shard_rows(wa->shards[i], &n);
 		total += n;
 	}
-	if (total == 0)
-		return 0;
-	if (wa->outdir && open_output(wa, err) != 0)
-		return -1;
-	refs = pk_xmalloc(total * sizeof *refs);
-	for (i = 0, k = 0; i < wa->nshards; i++) {
-		const struct win_row *r = shard_rows(wa->shards[i], &n);
-		const char *d = shard_row_data(wa->shards[i]);
-		size_t j;
+	if (total > 0 && wa->outdir)
+		rc = open_output(wa, err);
+	while (rc == 0 && total-- > 0) {
+		const struct win_row *best = NULL, *r;
+		const char *bd = NULL;
+		size_t bi = 0, n;
 
-		for (j = 0; j < n; j++) {
-			refs[k].r = &r[j];
-			refs[k++].data = d;
+		for (i = 0; i < wa->nshards; i++) {
+			r = shard_rows(wa->shards[i], &n);
+			if (at[i] == n)
+				continue;
+			if (best == NULL || win_row_cmp(&r[at[i]], shard_row_data(wa->shards[i]), best,
+			    bd, wa->win.update) < 0) {
+				best = &r[at[i]];
+				bd = shard_row_data(wa->shards[i]);
+				bi = i;
+			}
 		}
+		at[bi]++;
+		wa->rows++;
+		rc = pk_writer_write(wa->w, bd + best->toff, best->tlen, err);
 	}
-	update_mode = wa->win.update;
-	qsort(refs, total, sizeof *refs, cmp_rows);
-	for (k = 0; k < total && rc == 0; k++)
-		rc = pk_writer_write(wa->w, refs[k].data + refs[k].r->toff, refs[k].r->tlen, err);
-	wa->rows += total;
-	free(refs);
 	for (i = 0; i < wa->nshards; i++)
 		shard_rows_reset(wa->shards[i]);
+	free(at);
 	return rc;
+}
+
+int
+wa_drain(struct wa *wa, struct pk_err *err)
+{
+	return drain(wa, 0, err);
 }
 
 /* --- opening and resuming an input ------------------------------------------------ */
@@ -596,6 +575,10 @@ struct shard_job {
 	struct chunk *chunks;
 	size_t nchunks;
 	int64_t wm_end;
+	/* late records (chunk, item): kept per shard, not flagged in the
+	 * shared items, whose cache lines the other shards are reading */
+	size_t (*late)[2];
+	size_t nlate, caplate;
 	int failed;
 	struct pk_err err;
 };
@@ -636,10 +619,18 @@ run_shard(void *arg)
 				free(v);
 				return NULL;
 			}
-			it->late = rc == 0;
+			if (rc == 0) {
+				if (j->nlate == j->caplate) {
+					j->caplate = j->caplate ? j->caplate * 2 : 256;
+					j->late = pk_xrealloc(j->late, j->caplate * sizeof *j->late);
+				}
+				j->late[j->nlate][0] = c;
+				j->late[j->nlate++][1] = i;
+			}
 		}
 	}
 	shard_advance(sh, j->wm_end);
+	shard_sort_rows(sh);
 	free(v);
 	return NULL;
 }
@@ -772,18 +763,24 @@ read_parallel(struct wa *wa, size_t k, uint64_t size, struct pk_err *err)
 			sj[i].chunks = ch;
 			sj[i].nchunks = n;
 			sj[i].wm_end = wa_wm(wa);
+			sj[i].nlate = 0;
 			sj[i].failed = 0;
 		}
 		if (run_threads(run_shard, sj, sizeof *sj, wa->nshards, err) != 0) {
 			rc = -1;
 			goto out;
 		}
-		for (i = 0; i < wa->nshards; i++)
+		for (i = 0; i < wa->nshards; i++) {
+			size_t x;
+
 			if (sj[i].failed) {
 				*err = sj[i].err;
 				rc = -1;
 				goto out;
 			}
+			for (x = 0; x < sj[i].nlate; x++)
+				ch[sj[i].late[x][0]].it[sj[i].late[x][1]].late = 1;
+		}
 		for (c = 0; c < n; c++) {
 			if (log_chunk(wa, &ch[c], fd, base, err) != 0) {
 				rc = -1;
@@ -796,7 +793,7 @@ read_parallel(struct wa *wa, size_t k, uint64_t size, struct pk_err *err)
 		}
 		p->off = pos;
 		p->line = base;
-		if (wa_drain(wa, err) != 0) {
+		if (drain(wa, 1, err) != 0) {
 			rc = -1;
 			goto out;
 		}
@@ -809,6 +806,8 @@ out:
 		parser_release(&ch[i].ps);
 	}
 	free(ch);
+	for (i = 0; i < wa->nshards; i++)
+		free(sj[i].late);
 	free(sj);
 	if (fd >= 0)
 		close(fd);

@@ -339,6 +339,48 @@ shard_row_data(const struct shard *s)
 	return s->rdata.p;
 }
 
+int
+win_row_cmp(const struct win_row *p, const char *dp, const struct win_row *q, const char *dq,
+    int update)
+{
+	size_t n;
+	int c;
+
+	if (update) {
+		if (p->seq != q->seq)
+			return p->seq < q->seq ? -1 : 1;
+		if (p->end != q->end)
+			return p->end < q->end ? -1 : 1;
+		return (p->start > q->start) - (p->start < q->start);
+	}
+	if (p->end != q->end)
+		return p->end < q->end ? -1 : 1;
+	if (p->start != q->start)
+		return p->start < q->start ? -1 : 1;
+	n = p->klen < q->klen ? p->klen : q->klen;
+	c = memcmp(dp + p->koff, dq + q->koff, n);
+	if (c != 0)
+		return c;
+	return (p->klen > q->klen) - (p->klen < q->klen);
+}
+
+/* qsort has no context argument in C11: the shard being sorted, per thread. */
+static _Thread_local const struct shard *sorting;
+
+static int
+cmp_rows(const void *a, const void *b)
+{
+	return win_row_cmp(a, sorting->rdata.p, b, sorting->rdata.p, sorting->cfg->update);
+}
+
+void
+shard_sort_rows(struct shard *s)
+{
+	sorting = s;
+	qsort(s->rows, s->nrows, sizeof *s->rows, cmp_rows);
+	sorting = NULL;
+}
+
 void
 shard_rows_reset(struct shard *s)
 {
@@ -643,6 +685,19 @@ unlink_sess(struct sess *x)
 	*pp = x->next;
 }
 
+/*
+ * When a group with no open session can be forgotten: a record at t <= x
+ * (the end of its last emitted session) is late, and after forgetting it
+ * must still be. Once wm >= x + 2 gap it is: its own session would end at
+ * t + gap <= x + gap <= wm, and any session opened since starts after
+ * wm - gap >= x + gap, too far from t to take it in.
+ */
+static int64_t
+forget_at(const struct win_cfg *c, const struct gent *g)
+{
+	return sat_add(sat_add(g->x, c->gap), c->gap);
+}
+
 static void
 advance_sessions(struct shard *s, int64_t wm)
 {
@@ -661,17 +716,13 @@ advance_sessions(struct shard *s, int64_t wm)
 			g->x = end;
 		sess_free(s, x);
 		if (g->list == NULL)
-			queue_push(s, g, sat_add(g->x, c->gap));
+			queue_push(s, g, forget_at(c, g));
 	}
-	/*
-	 * A group with no open session is forgotten once every record that
-	 * its last session could still make late (t <= that end) would be
-	 * late anyway (t + gap <= wm).
-	 */
+	/* Groups without open sessions whose time has come are forgotten. */
 	while (s->qh < s->qt && s->q[s->qh].exp <= wm) {
 		struct qent *e = &s->q[s->qh++];
 
-		if (e->g->list == NULL && sat_add(e->g->x, c->gap) == e->exp)
+		if (e->g->list == NULL && forget_at(c, e->g) == e->exp)
 			gtab_remove(&s->sg, e->g);
 	}
 }
@@ -793,7 +844,7 @@ shard_set_wm(struct shard *s, int64_t wm)
 
 		for (g = s->sg.b[i]; g != NULL; g = g->next)
 			if (g->list == NULL)
-				queue_push(s, g, sat_add(g->x, s->cfg->gap));
+				queue_push(s, g, forget_at(s->cfg, g));
 	}
 	qsort(s->q + n0, s->qt - n0, sizeof *s->q, cmp_qent);
 }

@@ -87,6 +87,11 @@ int64_t shard_max_end(const struct shard *s);
 const struct win_row *shard_rows(const struct shard *s, size_t *n);
 const char *shard_row_data(const struct shard *s);
 void shard_rows_reset(struct shard *s);
+/* Put the shard's rows in output order (final: end, start, key; update:
+ * seq, end, start); win_row_cmp is that order across shards. */
+void shard_sort_rows(struct shard *s);
+int win_row_cmp(const struct win_row *p, const char *dp, const struct win_row *q,
+    const char *dq, int update);
 /* Open (window, group) states held; bytes of memory they use. */
 uint64_t shard_groups(const struct shard *s);
 
