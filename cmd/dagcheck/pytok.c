@@ -227,6 +227,15 @@ scan_fexpr(struct lexer *lx, char q, int triple, int raw, int depth, int sline, 
 			size_t start = lx->pos, p = start, end;
 			int f;
 
+			if (c == (unsigned char)q && !triple) {
+				/* the enclosing quote with no partner on the line ends the f-string */
+				size_t k = start + 1;
+
+				while (k < lx->n && lx->s[k] != q && !eol(lx, k))
+					k++;
+				if (k >= lx->n || lx->s[k] != q)
+					return fail_at(lx, sline, scol, "f-string: expecting '}'%s", "");
+			}
 			while (p > 0 && is_idchar((unsigned char)lx->s[p - 1]))
 				p--;
 			f = prefix_flags(lx->s + p, start - p);
@@ -528,7 +537,7 @@ py_tokenize(struct py_tokens *tk, const char *src, size_t n)
 	}
 	while (lx.pos < lx.n && !lx.failed) {
 		unsigned char c;
-		size_t start, nl, end;
+		size_t start, nl, end = 0;
 		int col;
 
 		if (bol && lx.nparen == 0) {
