@@ -41,9 +41,9 @@ esc_buf(struct pk_buf *out, const struct pk_buf *b)
 
 static const char style[] =
     "body{font:14px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;"
-    "max-width:72em;padding:0 1em;color:#1b1f24;background:#fff}"
+    "max-width:88em;padding:0 1em;color:#1b1f24;background:#fff}"
     "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}h3{font-size:1em;margin:1.2em 0 .3em}"
-    "table{border-collapse:collapse;font-variant-numeric:tabular-nums}"
+    "table{border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:13px}.scroll{overflow-x:auto}"
     "th,td{padding:.25em .6em;border-bottom:1px solid #d8dee4;text-align:right}"
     "th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}"
     "tr.dag td{font-weight:600;background:#f6f8fa}tr.all td{font-weight:700;border-top:2px solid #1b1f24}"
@@ -91,7 +91,7 @@ summary_table(const struct sr_model *m, const struct sr_report_opts *o, struct p
 {
 	size_t i;
 
-	pk_buf_adds(out, "<table><thead><tr><th>DAG</th><th>task</th><th>runs</th><th>met</th>"
+	pk_buf_adds(out, "<div class=\"scroll\"><table><thead><tr><th>DAG</th><th>task</th><th>runs</th><th>met</th>"
 	    "<th>missed</th><th>pending</th><th>compliance</th><th>p50</th><th>p95</th>"
 	    "<th>p99</th><th>max late</th><th>mean late</th><th>failed</th><th>retries</th>"
 	    "</tr></thead><tbody>\n");
@@ -122,7 +122,7 @@ summary_table(const struct sr_model *m, const struct sr_report_opts *o, struct p
 		pk_buf_printf(out, "<td>%llu</td><td>%llu</td></tr>\n", (unsigned long long)r->failed,
 		    (unsigned long long)r->retries);
 	}
-	pk_buf_adds(out, "</tbody></table>\n");
+	pk_buf_adds(out, "</tbody></table></div>\n");
 }
 
 /* Compliance per period of one DAG's dag runs: a line with dots. */
@@ -228,7 +228,7 @@ compliance_chart(const struct sr_model *m, const struct sr_report_opts *o, uint3
 static void
 duration_chart(const struct sr_model *m, uint32_t dag, struct pk_buf *out)
 {
-	const double W = 720, L = 190, R = 150, BAR = 16, GAP = 8, T = 6;
+	const double W = 760, L = 170, R = 250, BAR = 16, GAP = 8, T = 6;
 	size_t i, n = 0;
 	double max = 0, y, H;
 	struct pk_buf b = PK_BUF_INIT, dn = PK_BUF_INIT;
