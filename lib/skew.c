@@ -108,16 +108,15 @@ share_of(uint64_t c, size_t s, size_t j)
 }
 
 uint64_t
-pk_skew_salt_peak(const uint64_t *base, size_t n, int32_t from, uint64_t c,
-    const int32_t *sub, size_t s, uint64_t *scratch)
+pk_skew_salt_peak(const uint64_t *base, size_t n, uint64_t c, const int32_t *sub, size_t s,
+    uint64_t *scratch)
 {
-	uint64_t peak;
+	uint64_t peak = 0;
 	size_t j;
 
 	(void)n;
 	for (j = 0; j < s; j++)
 		scratch[sub[j]] += share_of(c, s, j);
-	peak = base[from] + scratch[from];
 	for (j = 0; j < s; j++) {
 		uint64_t v = base[sub[j]] + scratch[sub[j]];
 
@@ -130,14 +129,14 @@ pk_skew_salt_peak(const uint64_t *base, size_t n, int32_t from, uint64_t c,
 }
 
 size_t
-pk_skew_salt_factor(const uint64_t *base, size_t n, int32_t from, uint64_t c,
-    const int32_t *sub, size_t smax, double limit, uint64_t *peak, uint64_t *scratch)
+pk_skew_salt_factor(const uint64_t *base, size_t n, uint64_t c, const int32_t *sub, size_t smax,
+    double limit, uint64_t *peak, uint64_t *scratch)
 {
 	size_t s;
 
-	*peak = base[from] + c;
+	*peak = 0;
 	for (s = 2; s <= smax; s++) {
-		*peak = pk_skew_salt_peak(base, n, from, c, sub, s, scratch);
+		*peak = pk_skew_salt_peak(base, n, c, sub, s, scratch);
 		if ((double)*peak <= limit)
 			return s;
 	}

@@ -43,19 +43,19 @@ void pk_skew_compute(struct pk_skew *s, const uint64_t *x, size_t n);
 uint32_t *pk_skew_order(const uint64_t *x, size_t n);
 
 /*
- * Salting model. A key with c records on partition from, salted over s
- * sub-keys, sends its k-th record (k = 0, 1, ...) to sub-key k mod s, as
- * lib/partition's pk_part_choose does: sub-key j receives floor(c / s)
- * records, plus one when j < c mod s. sub[j] is the partition of sub-key j.
+ * Salting model. A key with c records salted over s sub-keys sends its
+ * k-th record (k = 0, 1, ...) to sub-key k mod s, as lib/partition's
+ * pk_part_choose does: sub-key j receives floor(c / s) records, plus one
+ * when j < c mod s. sub[j] is the partition of sub-key j.
  *
- * pk_skew_salt_peak returns the largest count, after that move, over the
- * partitions the key touches (from and every sub[j]), given the counts
- * base[] of everything else (the key's own c already taken out of
- * base[from]). scratch is caller memory of n uint64_t, all zero on entry
+ * pk_skew_salt_peak returns the largest count, after adding those records
+ * to base[], over the partitions the sub-keys land on. base[] holds
+ * everything else (the caller has taken the key's own c out of its old
+ * partition). scratch is caller memory of n uint64_t, all zero on entry
  * and on return.
  */
-uint64_t pk_skew_salt_peak(const uint64_t *base, size_t n, int32_t from, uint64_t c,
-    const int32_t *sub, size_t s, uint64_t *scratch);
+uint64_t pk_skew_salt_peak(const uint64_t *base, size_t n, uint64_t c, const int32_t *sub,
+    size_t s, uint64_t *scratch);
 
 /*
  * The smallest s in 2..smax whose peak (above) is at most limit, where
@@ -63,10 +63,10 @@ uint64_t pk_skew_salt_peak(const uint64_t *base, size_t n, int32_t from, uint64_
  * s up to smax gets there; *peak is the peak at the returned s (at smax
  * when 0 is returned).
  */
-size_t pk_skew_salt_factor(const uint64_t *base, size_t n, int32_t from, uint64_t c,
-    const int32_t *sub, size_t smax, double limit, uint64_t *peak, uint64_t *scratch);
+size_t pk_skew_salt_factor(const uint64_t *base, size_t n, uint64_t c, const int32_t *sub,
+    size_t smax, double limit, uint64_t *peak, uint64_t *scratch);
 
-/* Add the key's records, salted over s (s == 0: unsalted, all on from), to x. */
+/* Add the key's c records, salted over s (s == 0: unsalted, all on from), to x. */
 void pk_skew_salt_apply(uint64_t *x, int32_t from, uint64_t c, const int32_t *sub, size_t s);
 
 #endif

@@ -139,34 +139,37 @@ test_order(void)
 static void
 test_salt_model(void)
 {
-	/* Four partitions holding 100 each besides a key of 300 on partition
-	 * 0: 700 records, mean 175. */
+	/* Four partitions holding 100 each besides a key of 300 taken out of
+	 * partition 0: 700 records, mean 175. */
 	uint64_t base[4] = { 100, 100, 100, 100 };
 	uint64_t scratch[4] = { 0, 0, 0, 0 };
 	uint64_t x[4] = { 100, 100, 100, 100 };
 	int32_t sub[8] = { 0, 1, 2, 3, 0, 1, 2, 3 };
 	int32_t same_part[4] = { 2, 2, 2, 2 };
+	int32_t away[2] = { 3, 3 };
 	uint64_t peak;
 	size_t s;
 
-	is_int(pk_skew_salt_peak(base, 4, 0, 300, sub, 2, scratch), 250,
+	is_int(pk_skew_salt_peak(base, 4, 300, sub, 2, scratch), 250,
 	    "peak: 300 over 2 sub-keys on 0 and 1 = 250");
-	is_int(pk_skew_salt_peak(base, 4, 0, 300, sub, 3, scratch), 200, "peak: over 3 = 200");
+	is_int(pk_skew_salt_peak(base, 4, 300, sub, 3, scratch), 200, "peak: over 3 = 200");
 	ok(scratch[0] == 0 && scratch[1] == 0 && scratch[2] == 0 && scratch[3] == 0,
 	    "peak: scratch back to zero");
 	/* 7 over 3: sub-keys 0, 1, 2 get 3, 2, 2 (the k-th record to k mod 3). */
-	is_int(pk_skew_salt_peak(base, 4, 0, 7, sub, 3, scratch), 103, "peak: remainder to sub-key 0");
+	is_int(pk_skew_salt_peak(base, 4, 7, sub, 3, scratch), 103, "peak: remainder to sub-key 0");
 	/* 6 sub-keys wrap: partitions 0 and 1 get two sub-keys each. */
-	is_int(pk_skew_salt_peak(base, 4, 0, 300, sub, 6, scratch), 200, "peak: 300 over 6 = 200");
+	is_int(pk_skew_salt_peak(base, 4, 300, sub, 6, scratch), 200, "peak: 300 over 6 = 200");
+	/* Both sub-keys on one partition: it gets all 300. */
+	is_int(pk_skew_salt_peak(base, 4, 300, away, 2, scratch), 400, "peak: colliding sub-keys add up");
 	/* The limit 1.5 x 175 = 262.5: two sub-keys suffice. */
-	s = pk_skew_salt_factor(base, 4, 0, 300, sub, 8, 262.5, &peak, scratch);
+	s = pk_skew_salt_factor(base, 4, 300, sub, 8, 262.5, &peak, scratch);
 	is_int(s, 2, "factor: smallest is 2");
 	is_int(peak, 250, "factor: its peak");
 	/* 1.2 x 175 = 210: three sub-keys. */
-	s = pk_skew_salt_factor(base, 4, 0, 300, sub, 8, 210.0, &peak, scratch);
+	s = pk_skew_salt_factor(base, 4, 300, sub, 8, 210.0, &peak, scratch);
 	is_int(s, 3, "factor: 3 for a tighter limit");
 	/* Sub-keys that all land on one partition never help. */
-	s = pk_skew_salt_factor(base, 4, 0, 300, same_part, 4, 262.5, &peak, scratch);
+	s = pk_skew_salt_factor(base, 4, 300, same_part, 4, 262.5, &peak, scratch);
 	is_int(s, 0, "factor: none when every sub-key collides");
 	is_int(peak, 400, "factor: peak at smax");
 	pk_skew_salt_apply(x, 0, 300, sub, 3);
