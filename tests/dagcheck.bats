@@ -410,3 +410,21 @@ EOF
 	run -1 --separate-stderr dagcheck -q -v $F/rules/dc101.py
 	assert_equal "$stderr" ""
 }
+
+@test "dagcheck: the man page's EXAMPLES run (dags/ is the realistic fixture repository)" {
+	run -0 dagcheck -o github $F/repo
+	assert_line --partial "::warning file=$F/repo/legacy_marketing.py,line=36,col=8,title=DC107::"
+	run -1 dagcheck --select DC1 --fail-on warning $F/repo
+	dagcheck --graph $F/cross/producer.py >$TMP/platform.ndjson
+	run -1 dagcheck --known-dags $TMP/platform.ndjson --select DC2 $F/cross/consumer.py
+	refute_output --partial "dag_id 'producer'"
+	run -0 bash -c "dagcheck --graph $F/repo | jq -r '[.dag_id, .task_id, .retries] | @tsv' | head -2"
+	assert_output - <<'EOF2'
+ingest_orders	wait_for_export	2
+ingest_orders	clean_orders	2
+EOF2
+	if command -v dot >/dev/null; then
+		run -0 bash -c "dagcheck --dot $F/forms/with_dag.py | dot -Tsvg | grep -c '<g id=\"node'"
+		assert_output 5
+	fi
+}
