@@ -391,7 +391,10 @@ read_topic(struct sk *sk, struct pk_kconf *kc, const char *group, long long samp
 			nassign++;
 		}
 		if (nassign > 0) {
-			if ((c = pk_kcons_new(kc, NULL, 1, NULL, &err)) == NULL)
+			/* The layer consumes only with a group id; partitions are
+			 * assigned, not subscribed, and nothing is committed, so
+			 * this group never joins or stores anything on the broker. */
+			if ((c = pk_kcons_new(kc, "pipekit-skewstat-sample", 1, NULL, &err)) == NULL)
 				pk_die(sk->cli, &err);
 			if (pk_kcons_assign(c, tps, nassign, &err) < 0)
 				pk_die(sk->cli, &err);
@@ -467,7 +470,9 @@ sub_partitions(struct sk *sk, const struct pk_buf *enc, int32_t *sub, size_t sma
  *   2. every hot key's guaranteed count (count - error; in topic mode
  *      scaled from the sample to its partition's messages) leaves its
  *      partition;
- *   3. hottest key first, each gets the smallest s in 2..--max-salt whose
+ *   3. hottest key first, a key whose partition, with its records put
+ *      back, would now be at or below limit goes back unsalted; any other
+ *      gets the smallest s in 2..--max-salt whose
  *      sub-keys KEY#0..KEY#s-1 put no partition they land on above limit,
  *      counting what the keys before it put there, and is added back so
  *      (a key with no such s goes back where it was, at its turn).
@@ -525,6 +530,12 @@ key_rows(struct sk *sk, const uint64_t *counts)
 
 		if (!kr->hot)
 			continue;
+		if ((double)(x[kr->partition] + kr->estimate) <= limit) {
+			/* The keys before it cooled its partition enough. */
+			kr->hot = 0;
+			pk_skew_salt_apply(x, kr->partition, kr->estimate, NULL, 0);
+			continue;
+		}
 		pk_buf_reset(&enc);
 		if (sk->mode == MODE_TOPIC)
 			pk_buf_add(&enc, kr->it->key, kr->it->keyn);
