@@ -193,6 +193,8 @@ pk_ledger_add(struct pk_ledger *l, const void *id, size_t n, const char *members
 {
 	if (!insert(l, id, n))
 		return 0;
+	if (l->fd < 0)
+		return 1;	/* read mode, or never opened: a set in memory */
 	pk_buf_adds(&l->pend, "{\"id\":");
 	pk_buf_add_json_str(&l->pend, id, n);
 	if (members != NULL)

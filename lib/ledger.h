@@ -56,7 +56,8 @@ int pk_ledger_has(const struct pk_ledger *l, const void *id, size_t n);
  * {"id":"<id>"<members>} where members (may be NULL) is text such as
  * ,"ts":"..." appended verbatim. Nothing reaches the file before
  * pk_ledger_sync. Returns 1 when added, 0 when the id was already there
- * (nothing queued).
+ * (nothing queued). On a ledger opened in read mode, or never opened (a
+ * PK_LEDGER_INIT struct used as a plain set), only the set changes.
  */
 int pk_ledger_add(struct pk_ledger *l, const void *id, size_t n, const char *members);
 /* Lines queued and not yet synced. */

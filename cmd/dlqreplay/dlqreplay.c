@@ -1,0 +1,1702 @@
+/*
+ * dlqreplay - replay dead letters to a command, a Kafka topic or stdout,
+ * with retries, backoff and jitter, a rate limit, and a crash-safe ledger.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd/dlqreplay/letter.h"
+#include "lib/backoff.h"
+#include "lib/buf.h"
+#include "lib/cli.h"
+#include "lib/hash.h"
+#include "lib/input.h"
+#include "lib/json.h"
+#include "lib/kafka.h"
+#include "lib/kcat.h"
+#include "lib/ledger.h"
+#include "lib/sha256.h"
+#include "lib/time.h"
+#include "lib/writer.h"
+
+extern char **environ;
+
+enum {
+	OPT_EXEC = PK_OPT_TOOL,
+	OPT_TIMEOUT,
+	OPT_MAX_ATTEMPTS,
+	OPT_BACKOFF,
+	OPT_JITTER,
+	OPT_SEED,
+	OPT_RATE,
+	OPT_ORDERED,
+	OPT_FILTER,
+	OPT_SINCE,
+	OPT_UNTIL,
+	OPT_DRY_RUN,
+	OPT_LEDGER,
+	OPT_ID,
+	OPT_PARK,
+	OPT_REPARTITION,
+	OPT_KEEP_DLQ_HEADERS
+};
+
+static const struct pk_opt options[] = {
+	{ OPT_EXEC, "exec", PK_ARG_REQUIRED, "CMD", "run CMD (sh -c) per record, the record on its stdin" },
+	{ OPT_TIMEOUT, "timeout", PK_ARG_REQUIRED, "D", "kill a command running longer than D (a retryable failure)" },
+	{ 'b', "brokers", PK_ARG_REQUIRED, "LIST", "Kafka bootstrap brokers" },
+	{ 't', "topic", PK_ARG_REQUIRED, "TOPIC", "produce to TOPIC, or @original (with -G and no operands: the DLQ topic)" },
+	{ 'p', "partition", PK_ARG_REQUIRED, "P", "produce every record to partition P" },
+	{ OPT_REPARTITION, "repartition", PK_ARG_NONE, NULL, "let the producer place records by key, not on the original partition" },
+	{ OPT_KEEP_DLQ_HEADERS, "keep-dlq-headers", PK_ARG_NONE, NULL, "also send the __connect.errors.* and kafka_dlt-* headers" },
+	{ 'G', "group", PK_ARG_REQUIRED, "GROUP", "read the DLQ topics named as operands in consumer group GROUP" },
+	{ 'e', "exit", PK_ARG_NONE, NULL, "with -G: exit when every assigned partition is at its end" },
+	{ 'X', "property", PK_ARG_REQUIRED, "PROP=VAL", "librdkafka property (repeatable; -X dump prints them)" },
+	{ 'F', "config", PK_ARG_REQUIRED, "FILE", "librdkafka properties file" },
+	{ OPT_MAX_ATTEMPTS, "max-attempts", PK_ARG_REQUIRED, "N", "attempts per record, the first included (default 5)" },
+	{ OPT_BACKOFF, "backoff", PK_ARG_REQUIRED, "BASE..CAP", "retry delays (default 1s..5m)" },
+	{ OPT_JITTER, "jitter", PK_ARG_REQUIRED, "KIND", "full (default), equal, decorrelated, none" },
+	{ OPT_SEED, "seed", PK_ARG_REQUIRED, "N", "seed of the jitter (default: from the clock)" },
+	{ OPT_RATE, "rate", PK_ARG_REQUIRED, "N/s", "at most N attempts per second (also N/m, N/h)" },
+	{ 'j', "jobs", PK_ARG_REQUIRED, "N", "records in flight at once (default 1)" },
+	{ OPT_ORDERED, "ordered", PK_ARG_NONE, NULL, "with -j: one record per key in flight, in input order" },
+	{ 'k', "key", PK_ARG_REQUIRED, "FIELD", "key of plain records and envelopes (--ordered, Kafka key)" },
+	{ OPT_FILTER, "filter", PK_ARG_REQUIRED, "FIELD=GLOB", "replay only records whose FIELD matches GLOB (repeatable: all must)" },
+	{ 'T', "time", PK_ARG_REQUIRED, "FIELD", "the dead letter's time from FIELD" },
+	{ PK_OPT_TIME_UNIT, "time-unit", PK_ARG_REQUIRED, "UNIT", "epoch numbers in s, ms, us, ns (default: by magnitude)" },
+	{ OPT_SINCE, "since", PK_ARG_REQUIRED, "TIME", "only dead letters at or after TIME" },
+	{ OPT_UNTIL, "until", PK_ARG_REQUIRED, "TIME", "only dead letters before TIME" },
+	{ OPT_DRY_RUN, "dry-run", PK_ARG_NONE, NULL, "print the plan as NDJSON, send nothing" },
+	{ OPT_LEDGER, "ledger", PK_ARG_REQUIRED, "FILE", "skip ids FILE holds; append each success, fsynced" },
+	{ OPT_ID, "id", PK_ARG_REQUIRED, "FIELD", "id of a record (default: SHA-256 of key and payload)" },
+	{ OPT_PARK, "park", PK_ARG_REQUIRED, "FILE", "append records that exhausted their attempts, with their history" },
+	PK_OPTS_RECORDS,
+	PK_OPTS_BASIC,
+	PK_OPTS_END
+};
+
+enum target { T_STDOUT, T_EXEC, T_TOPIC };
+enum estate { E_PENDING, E_RUNNING, E_WAITING, E_DONE };
+
+/* A record from reading to its outcome. */
+struct entry {
+	struct letter L;
+	enum estate state;
+	uint64_t seq;
+	char *source;
+	long line;
+	struct pk_buf id;
+	uint64_t idh, keyh;
+	int has_keyh;
+	int attempt;		/* attempts started */
+	int64_t due;		/* E_WAITING: monotonic ns of the next attempt */
+	int64_t prev_delay;
+	int64_t started;	/* wall ns of the current attempt */
+	struct pk_rng rng;
+	struct pk_buf hist;	/* ,{attempt..}... */
+	struct pk_buf lasterr;
+	/* exec */
+	pid_t pid;
+	int wfd;
+	struct pk_buf in;
+	size_t wpos;
+	int64_t deadline, kill_at;
+	int killed;
+	/* Kafka source: where it came from, for committing */
+	char *ktopic;
+	int32_t kpart;
+	int64_t koff;
+	/* Kafka target: delivery result */
+	int dr_done, dr_err;
+	struct pk_buf dr_msg;
+	struct pk_buf dest;	/* topic it was sent to */
+	int32_t dest_part;
+	struct entry *next_free;
+};
+
+struct filter {
+	struct pk_path path;
+	char *glob;
+};
+
+struct R {
+	struct pk_cli *cli;
+	struct pk_input *in;
+	enum target target;
+	const char *exec_cmd;
+	int64_t timeout;
+	const char *topic;		/* target topic, "@original", or NULL */
+	int original;
+	int32_t force_part;
+	int repartition, keep_dlq_headers;
+	const char *group;
+	int at_end;
+	struct pk_kconf kconf;
+	int kconf_used;
+	struct pk_kprod *prod;
+	struct pk_kcons *cons;
+	char **src_topics;
+	size_t nsrc;
+
+	int max_attempts;
+	struct pk_backoff bo;
+	uint64_t seed;
+	struct pk_tbucket tb;
+	int jobs, ordered;
+	struct pk_path keyp, idp, timep;
+	int has_keyp, has_idp, has_timep;
+	enum pk_time_unit unit;
+	struct filter *filters;
+	size_t nfilters;
+	int64_t since, until;
+	int has_since, has_until;
+	int dry_run;
+	const char *ledger_path, *park_path;
+	struct pk_ledger ledger;
+	struct pk_writer *park;
+
+	/* the queue, in read order */
+	struct entry **q;
+	size_t qlen, qcap;
+	struct entry *free_list;
+	size_t active;		/* started, no outcome yet */
+	size_t pending;
+	uint64_t seq;
+	int eof;
+	int64_t last_commit;
+	int stored;
+
+	/* scan-local sets (stamped open addressing) */
+	uint64_t *sh;
+	uint32_t *sstamp;
+	size_t scap;
+	uint32_t stamp;
+
+	int sigpipe[2];
+	uint64_t read, replayed, dups, parked, filtered, rejected, unfinished;
+	struct pk_buf tmp, tmp2, out;
+};
+
+static volatile sig_atomic_t chld_fd = -1;
+
+static int64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * PK_NS_PER_SEC + ts.tv_nsec;
+}
+
+static int64_t
+wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * PK_NS_PER_SEC + ts.tv_nsec;
+}
+
+static void
+on_chld(int sig)
+{
+	int e = errno;
+
+	(void)sig;
+	if (chld_fd >= 0)
+		(void)!write(chld_fd, "c", 1);
+	errno = e;
+}
+
+static void
+die(struct R *r, struct pk_err *err)
+{
+	size_t i;
+
+	/* Children keep their own process groups: stop them with us. */
+	for (i = 0; i < r->qlen; i++)
+		if (r->q[i]->state == E_RUNNING && r->q[i]->pid > 0)
+			kill(-r->q[i]->pid, SIGTERM);
+	pk_die(r->cli, err);
+}
+
+/* --- the scan-local hash set ------------------------------------------------ */
+
+static void
+set_begin(struct R *r, size_t need)
+{
+	if (need * 2 > r->scap) {
+		size_t cap = 64;
+
+		while (cap < need * 2)
+			cap *= 2;
+		free(r->sh);
+		free(r->sstamp);
+		r->sh = pk_xmalloc(cap * sizeof *r->sh);
+		r->sstamp = pk_xcalloc(cap, sizeof *r->sstamp);
+		r->scap = cap;
+		r->stamp = 0;
+	}
+	if (++r->stamp == 0) {
+		memset(r->sstamp, 0, r->scap * sizeof *r->sstamp);
+		r->stamp = 1;
+	}
+}
+
+/* 1 when h is in the set; with add, insert it. */
+static int
+set_has(struct R *r, uint64_t h, int add)
+{
+	size_t j;
+
+	for (j = h & (r->scap - 1); r->sstamp[j] == r->stamp; j = (j + 1) & (r->scap - 1))
+		if (r->sh[j] == h)
+			return 1;
+	if (add) {
+		r->sstamp[j] = r->stamp;
+		r->sh[j] = h;
+	}
+	return 0;
+}
+
+/* --- entries --------------------------------------------------------------- */
+
+static struct entry *
+entry_get(struct R *r)
+{
+	struct entry *e = r->free_list;
+
+	if (e != NULL) {
+		r->free_list = e->next_free;
+	} else {
+		e = pk_xcalloc(1, sizeof *e);
+		letter_init(&e->L);
+	}
+	e->state = E_PENDING;
+	e->attempt = 0;
+	e->prev_delay = 0;
+	e->pid = -1;
+	e->wfd = -1;
+	e->killed = 0;
+	e->dr_done = 0;
+	e->has_keyh = 0;
+	e->ktopic = NULL;
+	e->kpart = -1;
+	e->koff = -1;
+	free(e->source);
+	e->source = NULL;
+	pk_buf_reset(&e->id);
+	pk_buf_reset(&e->hist);
+	pk_buf_reset(&e->lasterr);
+	pk_buf_reset(&e->dest);
+	return e;
+}
+
+static void
+entry_put(struct R *r, struct entry *e)
+{
+	free(e->ktopic);
+	e->ktopic = NULL;
+	e->next_free = r->free_list;
+	r->free_list = e;
+}
+
+static void
+entry_free(struct entry *e)
+{
+	letter_release(&e->L);
+	free(e->source);
+	free(e->ktopic);
+	pk_buf_release(&e->id);
+	pk_buf_release(&e->hist);
+	pk_buf_release(&e->lasterr);
+	pk_buf_release(&e->in);
+	pk_buf_release(&e->dr_msg);
+	pk_buf_release(&e->dest);
+	free(e);
+}
+
+/* --- reading and deciding ------------------------------------------------ */
+
+static void
+reject(struct R *r, struct entry *e, const char *why)
+{
+	struct pk_err err = PK_ERR_INIT;
+
+	r->rejected++;
+	if (pk_reject_add(&r->in->rej, e->source, e->line, e->L.line.p, e->L.line.len, why,
+	    &err) < 0)
+		die(r, &err);
+}
+
+static void
+default_id(struct entry *e)
+{
+	struct pk_sha256 s;
+	unsigned char len[8], d[PK_SHA256_LEN];
+	char hex[2 * PK_SHA256_LEN + 1];
+
+	/* Length-prefixed so that key and payload cannot trade bytes; all
+	 * ones for null (no key, a tombstone). */
+	pk_sha256_init(&s);
+	if (e->L.has_key)
+		pk_be64_put(len, (int64_t)e->L.key.len);
+	else
+		memset(len, 0xff, 8);
+	pk_sha256_update(&s, len, 8);
+	pk_sha256_update(&s, e->L.key.p ? e->L.key.p : "", e->L.key.len);
+	if (e->L.payload_null)
+		memset(len, 0xff, 8);
+	else
+		pk_be64_put(len, (int64_t)e->L.payload.len);
+	pk_sha256_update(&s, len, 8);
+	pk_sha256_update(&s, e->L.payload.p ? e->L.payload.p : "", e->L.payload.len);
+	pk_sha256_final(&s, d);
+	pk_sha256_hex(d, hex);
+	pk_buf_adds(&e->id, hex);
+}
+
+/* The topic a letter goes to (target T_TOPIC). */
+static const char *
+dest_topic(struct R *r, struct entry *e)
+{
+	return r->original ? e->L.orig_topic.p : r->topic;
+}
+
+enum verdict { V_SEND, V_DUP, V_FILTERED, V_REJECTED };
+
+/* What happens to a letter just read; fills id, key hash. */
+static enum verdict
+decide(struct R *r, struct entry *e)
+{
+	struct pk_err err = PK_ERR_INIT;
+	size_t i;
+
+	for (i = 0; i < r->nfilters; i++)
+		if (!letter_field(&e->L, &r->filters[i].path, &r->tmp) ||
+		    fnmatch(r->filters[i].glob, r->tmp.p ? r->tmp.p : "", 0) != 0)
+			return V_FILTERED;
+	if (r->has_timep) {
+		e->L.has_time = 0;
+		if (letter_field(&e->L, &r->timep, &r->tmp) &&
+		    pk_time_parse(r->tmp.p, r->tmp.len, r->unit, &e->L.time_ns, &err) == 0)
+			e->L.has_time = 1;
+	}
+	if (r->has_since || r->has_until) {
+		if (!e->L.has_time) {
+			pk_buf_reset(&r->tmp2);
+			if (r->has_timep)
+				pk_buf_printf(&r->tmp2, "no time in field '%s' for --since/--until",
+				    r->timep.text);
+			else
+				pk_buf_adds(&r->tmp2, "no time for --since/--until (use -T FIELD)");
+			reject(r, e, r->tmp2.p);
+			return V_REJECTED;
+		}
+		if ((r->has_since && e->L.time_ns < r->since) ||
+		    (r->has_until && e->L.time_ns >= r->until))
+			return V_FILTERED;
+	}
+	if (r->has_keyp && e->L.kind != LETTER_KCAT) {
+		pk_buf_reset(&e->L.key);
+		e->L.has_key = letter_field(&e->L, &r->keyp, &e->L.key);
+	}
+	if (r->has_idp) {
+		if (!letter_field(&e->L, &r->idp, &e->id)) {
+			pk_buf_reset(&r->tmp2);
+			pk_buf_printf(&r->tmp2, "no id field '%s'", r->idp.text);
+			reject(r, e, r->tmp2.p);
+			return V_REJECTED;
+		}
+	} else {
+		default_id(e);
+	}
+	if (r->target == T_TOPIC) {
+		const char *t = dest_topic(r, e);
+
+		if (r->original && e->L.orig_topic.len == 0) {
+			reject(r, e, "no original topic in its headers (-t @original)");
+			return V_REJECTED;
+		}
+		if (e->L.dlq_topic.len > 0 && strcmp(t, e->L.dlq_topic.p) == 0) {
+			pk_buf_reset(&r->tmp2);
+			pk_buf_printf(&r->tmp2, "refusing to send back to '%s', the topic it was "
+			    "read from", t);
+			reject(r, e, r->tmp2.p);
+			return V_REJECTED;
+		}
+	}
+	e->idh = pk_hash64(e->id.p ? e->id.p : "", e->id.len, 1);
+	if (e->L.has_key) {
+		e->keyh = pk_hash64(e->L.key.p ? e->L.key.p : "", e->L.key.len, 2);
+		e->has_keyh = 1;
+	}
+	if (pk_ledger_has(&r->ledger, e->id.p ? e->id.p : "", e->id.len))
+		return V_DUP;
+	return V_SEND;
+}
+
+static void
+add_bytes(struct pk_buf *b, const void *p, size_t n)
+{
+	if (pk_utf8_valid(p, n)) {
+		pk_buf_add_json_str(b, p, n);
+	} else {
+		pk_buf_adds(b, "{\"base64\":\"");
+		pk_buf_add_base64(b, p, n);
+		pk_buf_adds(b, "\"}");
+	}
+}
+
+static void
+plan_line(struct R *r, struct entry *e, const char *action)
+{
+	struct pk_err err = PK_ERR_INIT;
+	struct pk_buf *b = &r->out;
+
+	pk_buf_reset(b);
+	pk_buf_adds(b, "{\"source\":");
+	pk_buf_add_json_str(b, e->source, strlen(e->source));
+	pk_buf_adds(b, ",\"line\":");
+	if (e->line > 0)
+		pk_buf_add_i64(b, e->line);
+	else
+		pk_buf_adds(b, "null");
+	pk_buf_adds(b, ",\"action\":\"");
+	pk_buf_adds(b, action);
+	pk_buf_adds(b, "\",\"id\":");
+	if (e->id.len > 0 || strcmp(action, "filtered") != 0)
+		pk_buf_add_json_str(b, e->id.p ? e->id.p : "", e->id.len);
+	else
+		pk_buf_adds(b, "null");
+	pk_buf_adds(b, ",\"time\":");
+	if (e->L.has_time) {
+		pk_buf_addc(b, '"');
+		pk_time_format(e->L.time_ns, b);
+		pk_buf_addc(b, '"');
+	} else {
+		pk_buf_adds(b, "null");
+	}
+	if (strcmp(action, "replay") == 0) {
+		pk_buf_adds(b, ",\"target\":");
+		if (r->target == T_EXEC) {
+			pk_buf_adds(b, "\"exec\"");
+		} else if (r->target == T_STDOUT) {
+			pk_buf_adds(b, "\"stdout\"");
+		} else {
+			const char *t = dest_topic(r, e);
+			int32_t part = r->force_part >= 0 ? r->force_part :
+			    r->repartition ? -1 : e->L.orig_partition;
+
+			pk_buf_adds(b, "\"topic\",\"topic\":");
+			pk_buf_add_json_str(b, t, strlen(t));
+			pk_buf_adds(b, ",\"partition\":");
+			if (part >= 0)
+				pk_buf_add_i64(b, part);
+			else
+				pk_buf_adds(b, "null");
+		}
+		pk_buf_adds(b, ",\"key\":");
+		if (e->L.has_key)
+			add_bytes(b, e->L.key.p ? e->L.key.p : "", e->L.key.len);
+		else
+			pk_buf_adds(b, "null");
+	}
+	pk_buf_addc(b, '}');
+	if (pk_writer_line(r->cli->out, b->p, b->len, &err) < 0)
+		die(r, &err);
+}
+
+/*
+ * Read one letter into a new entry. 1 with *out, 0 at the end, 2 nothing
+ * available now (Kafka source).
+ */
+static int
+read_letter(struct R *r, struct entry **out, int wait_ms)
+{
+	struct pk_err err = PK_ERR_INIT;
+	struct entry *e;
+
+	if (r->cons != NULL) {
+		const struct pk_krec *k;
+		int rc = pk_kcons_poll(r->cons, wait_ms, &k, &err);
+
+		if (rc < 0)
+			die(r, &err);
+		if (rc == 0)
+			return 0;
+		if (rc == PK_KPOLL_IDLE)
+			return 2;
+		e = entry_get(r);
+		pk_buf_reset(&r->tmp);
+		pk_kcat_write(&r->tmp, k);
+		while (r->tmp.len > 0 && r->tmp.p[r->tmp.len - 1] == '\n')
+			r->tmp.len--;
+		pk_buf_reset(&r->tmp2);
+		pk_buf_add(&r->tmp2, k->topic, k->topiclen);
+		pk_buf_printf(&r->tmp2, "[%ld]@%lld", (long)k->partition, (long long)k->offset);
+		e->source = pk_xstrdup(r->tmp2.p);
+		e->line = 0;
+		e->ktopic = pk_xstrndup(k->topic, k->topiclen);
+		e->kpart = k->partition;
+		e->koff = k->offset;
+		r->read++;
+		if (letter_parse(&e->L, r->tmp.p, r->tmp.len, &err) < 0) {
+			pk_buf_reset(&e->L.line);
+			pk_buf_add(&e->L.line, r->tmp.p, r->tmp.len);
+			reject(r, e, err.msg);
+			e->state = E_DONE;
+		}
+		*out = e;
+		return 1;
+	} else {
+		const struct pk_rec *rec;
+		int rc;
+
+		for (;;) {
+			rc = pk_input_next(r->in, &rec, &err);
+			if (rc < 0)
+				die(r, &err);
+			if (rc == 0)
+				return 0;
+			r->read++;
+			e = entry_get(r);
+			e->source = pk_xstrdup(rec->source);
+			e->line = rec->line;
+			/* CSV rows replay as their JSON object. */
+			if (letter_parse(&e->L, rec->json, rec->jsonn, &err) < 0) {
+				r->rejected++;
+				if (pk_input_reject(r->in, rec, err.msg, &err) < 0)
+					die(r, &err);
+				entry_put(r, e);
+				continue;
+			}
+			*out = e;
+			return 1;
+		}
+	}
+}
+
+/* --- outcomes ---------------------------------------------------------------- */
+
+static void
+hist_add(struct entry *e, const char *what)
+{
+	pk_buf_adds(&e->hist, e->hist.len ? ",{\"attempt\":" : "{\"attempt\":");
+	pk_buf_add_i64(&e->hist, e->attempt);
+	pk_buf_adds(&e->hist, ",\"time\":\"");
+	pk_time_format(e->started, &e->hist);
+	pk_buf_adds(&e->hist, "\",");
+	pk_buf_adds(&e->hist, what);
+	pk_buf_addc(&e->hist, '}');
+}
+
+static void
+park(struct R *r, struct entry *e)
+{
+	struct pk_err err = PK_ERR_INIT;
+	struct pk_buf *b = &r->out;
+	const char *raw;
+	size_t rawn;
+
+	r->parked++;
+	if (!r->cli->quiet)
+		fprintf(stderr, "%s: %s%s%ld: parked after %d attempt%s: %s\n", r->cli->prog,
+		    e->source, e->line > 0 ? ":" : "", e->line > 0 ? e->line : 0L,
+		    e->attempt, e->attempt == 1 ? "" : "s", e->lasterr.p ? e->lasterr.p : "");
+	if (r->park == NULL)
+		return;
+	/* What a later replay of the park file needs: a kcat record whole
+	 * (key, headers, topic), else the original record. */
+	if (e->L.kind == LETTER_KCAT) {
+		raw = e->L.kline.p;
+		rawn = e->L.kline.len;
+	} else {
+		raw = e->L.payload.p;
+		rawn = e->L.payload.len;
+	}
+	if (raw == NULL)
+		raw = "";
+	pk_buf_reset(b);
+	pk_buf_adds(b, "{\"error\":");
+	pk_buf_add_json_str(b, e->lasterr.p ? e->lasterr.p : "", e->lasterr.len);
+	pk_buf_adds(b, ",\"tool\":\"dlqreplay\",\"source\":");
+	pk_buf_add_json_str(b, e->source, strlen(e->source));
+	pk_buf_adds(b, ",\"line\":");
+	if (e->line > 0)
+		pk_buf_add_i64(b, e->line);
+	else
+		pk_buf_adds(b, "null");
+	if (pk_utf8_valid(raw, rawn)) {
+		pk_buf_adds(b, ",\"raw\":");
+		pk_buf_add_json_str(b, raw, rawn);
+	} else {
+		pk_buf_adds(b, ",\"raw_base64\":\"");
+		pk_buf_add_base64(b, raw, rawn);
+		pk_buf_addc(b, '"');
+	}
+	pk_buf_adds(b, ",\"id\":");
+	pk_buf_add_json_str(b, e->id.p ? e->id.p : "", e->id.len);
+	pk_buf_adds(b, ",\"attempts\":[");
+	pk_buf_add(b, e->hist.p ? e->hist.p : "", e->hist.len);
+	pk_buf_adds(b, "],\"ts\":\"");
+	pk_time_format(wall_ns(), b);
+	pk_buf_adds(b, "\"}");
+	if (pk_writer_line(r->park, b->p, b->len, &err) < 0)
+		die(r, &err);
+}
+
+/*
+ * The attempt just made ended: ok, a retryable failure, or a permanent
+ * one. what is the history item's body, why the message for people.
+ */
+static void
+attempt_done(struct R *r, struct entry *e, int ok, int retry, const char *what, const char *why)
+{
+	hist_add(e, what);
+	if (ok) {
+		r->replayed++;
+		{
+			pk_buf_reset(&r->tmp2);
+			pk_buf_adds(&r->tmp2, ",\"ts\":\"");
+			pk_time_format(wall_ns(), &r->tmp2);
+			pk_buf_adds(&r->tmp2, "\",\"attempts\":");
+			pk_buf_add_i64(&r->tmp2, e->attempt);
+			pk_ledger_add(&r->ledger, e->id.p ? e->id.p : "", e->id.len, r->tmp2.p);
+		}
+		e->state = E_DONE;
+		r->active--;
+		return;
+	}
+	pk_buf_reset(&e->lasterr);
+	pk_buf_adds(&e->lasterr, why);
+	if (retry && e->attempt < r->max_attempts && !pk_cli_interrupted()) {
+		e->state = E_WAITING;
+		e->due = mono_ns() + pk_backoff_delay(&r->bo, &e->rng, (unsigned)e->attempt,
+		    &e->prev_delay);
+		return;
+	}
+	if (retry && pk_cli_interrupted()) {
+		r->unfinished++;
+	} else {
+		park(r, e);
+	}
+	e->state = E_DONE;
+	r->active--;
+}
+
+/* --- targets ------------------------------------------------------------------ */
+
+/* pipe2(O_CLOEXEC) is not POSIX 2008: the same with fcntl (single-threaded
+ * while commands run, so no other fork can slip in between). */
+static int
+cloexec_pipe(int p[2], int nonblock)
+{
+	int i;
+
+	if (pipe(p) < 0)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		fcntl(p[i], F_SETFD, FD_CLOEXEC);
+		if (nonblock)
+			fcntl(p[i], F_SETFL, fcntl(p[i], F_GETFL) | O_NONBLOCK);
+	}
+	return 0;
+}
+
+static void
+close_wfd(struct entry *e)
+{
+	if (e->wfd >= 0) {
+		close(e->wfd);
+		e->wfd = -1;
+	}
+}
+
+/* Feed the child's stdin as far as it takes it without blocking. */
+static void
+feed(struct entry *e)
+{
+	struct sigaction ign, old;
+
+	if (e->wfd < 0)
+		return;
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &ign, &old);
+	while (e->wpos < e->in.len) {
+		ssize_t w = write(e->wfd, e->in.p + e->wpos, e->in.len - e->wpos);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				close_wfd(e);	/* EPIPE: the command did not read it all */
+			break;
+		}
+		e->wpos += (size_t)w;
+	}
+	sigaction(SIGPIPE, &old, NULL);
+	if (e->wfd >= 0 && e->wpos == e->in.len)
+		close_wfd(e);
+}
+
+static void
+start_exec(struct R *r, struct entry *e)
+{
+	char attempt[64], *idvar, **envp, *argv[4];
+	size_t n = 0, i;
+	int p[2];
+	pid_t pid;
+	sigset_t all;
+
+	if (cloexec_pipe(p, 0) < 0) {
+		struct pk_err err = PK_ERR_INIT;
+
+		pk_err_errno(&err, PK_ERR_IO, "pipe");
+		die(r, &err);
+	}
+	snprintf(attempt, sizeof attempt, "PIPEKIT_REPLAY_ATTEMPT=%d", e->attempt);
+	pk_buf_reset(&r->tmp2);
+	pk_buf_adds(&r->tmp2, "PIPEKIT_REPLAY_ID=");
+	pk_buf_add(&r->tmp2, e->id.p ? e->id.p : "", e->id.len);
+	idvar = pk_xstrdup(r->tmp2.p);
+	/* The environment is built before fork: after it, a process with
+	 * librdkafka's threads may only call async-signal-safe functions. */
+	while (environ[n] != NULL)
+		n++;
+	envp = pk_xmalloc((n + 3) * sizeof *envp);
+	for (i = 0, n = 0; environ[i] != NULL; i++)
+		if (strncmp(environ[i], "PIPEKIT_REPLAY_ATTEMPT=", 23) != 0 &&
+		    strncmp(environ[i], "PIPEKIT_REPLAY_ID=", 18) != 0)
+			envp[n++] = environ[i];
+	envp[n++] = attempt;
+	envp[n++] = idvar;
+	envp[n] = NULL;
+	argv[0] = "sh";
+	argv[1] = "-c";
+	argv[2] = (char *)r->exec_cmd;
+	argv[3] = NULL;
+	pk_buf_reset(&e->in);
+	if (!e->L.payload_null)
+		pk_buf_add(&e->in, e->L.payload.p ? e->L.payload.p : "", e->L.payload.len);
+	pk_buf_addc(&e->in, '\n');
+	e->wpos = 0;
+
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		struct pk_err err = PK_ERR_INIT;
+
+		pk_err_errno(&err, PK_ERR_IO, "fork");
+		die(r, &err);
+	}
+	if (pid == 0) {
+		struct sigaction dfl;
+
+		/* Its own process group, so that --timeout stops everything it started. */
+		setpgid(0, 0);
+		memset(&dfl, 0, sizeof dfl);
+		dfl.sa_handler = SIG_DFL;
+		sigaction(SIGPIPE, &dfl, NULL);
+		sigaction(SIGCHLD, &dfl, NULL);
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		if (dup2(p[0], 0) < 0)
+			_exit(127);
+		execve("/bin/sh", argv, envp);
+		_exit(127);
+	}
+	setpgid(pid, pid);	/* also here: whichever runs first */
+	close(p[0]);
+	free(envp);
+	free(idvar);
+	e->pid = pid;
+	e->wfd = p[1];
+	fcntl(e->wfd, F_SETFL, fcntl(e->wfd, F_GETFL) | O_NONBLOCK);
+	e->deadline = r->timeout > 0 ? mono_ns() + r->timeout : 0;
+	e->killed = 0;
+	feed(e);
+}
+
+static void
+exec_exited(struct R *r, struct entry *e, int status)
+{
+	char what[128], why[256];
+
+	close_wfd(e);
+	e->pid = -1;
+	if (e->killed) {
+		struct pk_buf d = PK_BUF_INIT;
+
+		pk_duration_format(r->timeout, &d);
+		snprintf(what, sizeof what, "\"error\":\"timed out after %s\"", d.p);
+		snprintf(why, sizeof why, "timed out after %s", d.p);
+		pk_buf_release(&d);
+		attempt_done(r, e, 0, 1, what, why);
+	} else if (WIFEXITED(status)) {
+		int code = WEXITSTATUS(status);
+
+		snprintf(what, sizeof what, "\"exit\":%d", code);
+		if (code == 0) {
+			attempt_done(r, e, 1, 0, what, "");
+		} else {
+			snprintf(why, sizeof why, "exit %d%s", code, code == 75 ? " (EX_TEMPFAIL)" :
+			    " (permanent failure)");
+			attempt_done(r, e, 0, code == 75, what, why);
+		}
+	} else {
+		int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+
+		snprintf(what, sizeof what, "\"signal\":%d", sig);
+		snprintf(why, sizeof why, "killed by signal %d", sig);
+		attempt_done(r, e, 0, 1, what, why);
+	}
+}
+
+static void
+on_delivery(void *arg, const struct pk_kdr *dr)
+{
+	struct entry *e = dr->opaque;
+
+	(void)arg;
+	e->dr_done = 1;
+	e->dr_err = dr->err;
+	pk_buf_reset(&e->dr_msg);
+	if (dr->err != 0)
+		pk_buf_adds(&e->dr_msg, dr->errstr ? dr->errstr : "delivery failed");
+	e->dest_part = dr->partition;
+}
+
+static void
+topic_result(struct R *r, struct entry *e, int ok, const char *msg)
+{
+	pk_buf_reset(&r->tmp);
+	if (ok) {
+		pk_buf_adds(&r->tmp, "\"partition\":");
+		pk_buf_add_i64(&r->tmp, e->dest_part);
+		attempt_done(r, e, 1, 0, r->tmp.p, "");
+	} else {
+		struct pk_buf why = PK_BUF_INIT;
+
+		pk_buf_adds(&r->tmp, "\"error\":");
+		pk_buf_add_json_str(&r->tmp, msg, strlen(msg));
+		pk_buf_printf(&why, "broker error: %s", msg);
+		attempt_done(r, e, 0, 1, r->tmp.p, why.p);
+		pk_buf_release(&why);
+	}
+}
+
+static void
+start_topic(struct R *r, struct entry *e)
+{
+	struct pk_err err = PK_ERR_INIT;
+	struct pk_kmsg m;
+	struct pk_khdr *h;
+	char num[24];
+	size_t i, n = 0;
+
+	h = pk_xmalloc((e->L.nhdrs + 1) * sizeof *h);
+	for (i = 0; i < e->L.nhdrs; i++) {
+		const char *name = letter_hname(&e->L, i, &h[n].namelen);
+
+		if (!r->keep_dlq_headers && letter_is_dlq_header(name, h[n].namelen))
+			continue;
+		if (h[n].namelen == 22 && memcmp(name, "pipekit-replay-attempt", 22) == 0)
+			continue;
+		h[n].name = name;
+		h[n].value = letter_hvalue(&e->L, i, &h[n].len);
+		n++;
+	}
+	snprintf(num, sizeof num, "%d", e->attempt);
+	h[n].name = "pipekit-replay-attempt";
+	h[n].namelen = 22;
+	h[n].value = num;
+	h[n].len = strlen(num);
+	n++;
+	memset(&m, 0, sizeof m);
+	m.topic = dest_topic(r, e);
+	m.partition = r->force_part >= 0 ? r->force_part : r->repartition ? -1 : e->L.orig_partition;
+	if (e->L.has_key) {
+		m.key = e->L.key.p ? e->L.key.p : "";
+		m.keylen = e->L.key.len;
+	}
+	if (!e->L.payload_null) {
+		m.value = e->L.payload.p ? e->L.payload.p : "";
+		m.len = e->L.payload.len;
+	}
+	m.hdrs = h;
+	m.nhdrs = n;
+	m.opaque = e;
+	e->dr_done = 0;
+	if (pk_kprod_send(r->prod, &m, &err) < 0) {
+		e->dr_done = 1;
+		e->dr_err = -1;
+		pk_buf_reset(&e->dr_msg);
+		pk_buf_adds(&e->dr_msg, err.msg);
+	}
+	free(h);
+}
+
+static void
+start_stdout(struct R *r, struct entry *e)
+{
+	struct pk_err err = PK_ERR_INIT;
+
+	if (pk_writer_line(r->cli->out, e->L.payload.p ? e->L.payload.p : "", e->L.payload.len,
+	    &err) < 0)
+		die(r, &err);
+	/* With a ledger, a success is only recorded once it left the process. */
+	if (r->ledger_path != NULL && pk_writer_flush(r->cli->out, &err) < 0)
+		die(r, &err);
+	attempt_done(r, e, 1, 0, "\"written\":true", "");
+}
+
+static void
+start_attempt(struct R *r, struct entry *e)
+{
+	if (e->attempt == 0) {
+		r->active++;
+		r->pending--;
+		pk_rng_seed(&e->rng, r->seed, e->seq);
+	}
+	e->attempt++;
+	e->started = wall_ns();
+	e->state = E_RUNNING;
+	switch (r->target) {
+	case T_EXEC:
+		start_exec(r, e);
+		break;
+	case T_TOPIC:
+		start_topic(r, e);
+		break;
+	case T_STDOUT:
+		start_stdout(r, e);
+		break;
+	}
+}
+
+/* --- the scheduler --------------------------------------------------------- */
+
+/*
+ * Start what may start, in input order: retries that are due, then new
+ * records while fewer than -j are in flight, never two with one id (nor,
+ * with --ordered, one key) at once, and never a record past an earlier one
+ * it must follow. Returns the nanoseconds until something may start.
+ */
+static int64_t
+schedule(struct R *r)
+{
+	int64_t wake = INT64_MAX, now = mono_ns(), w;
+	size_t i;
+	int stop = pk_cli_interrupted(), rate_blocked = 0;
+
+	set_begin(r, r->qlen * 2 + 2);
+	for (i = 0; i < r->qlen; i++) {
+		struct entry *e = r->q[i];
+
+		if (e->state == E_DONE)
+			continue;
+		if (e->state == E_RUNNING) {
+			set_has(r, e->idh, 1);
+			if (r->ordered && e->has_keyh)
+				set_has(r, ~e->keyh, 1);
+			continue;
+		}
+		if (e->state == E_WAITING) {
+			if (stop) {
+				/* Interrupted: a retry not yet made is left for the next run. */
+				e->state = E_DONE;
+				r->active--;
+				r->unfinished++;
+				continue;
+			}
+			set_has(r, e->idh, 1);
+			if (r->ordered && e->has_keyh)
+				set_has(r, ~e->keyh, 1);
+			if (e->due > now) {
+				if (e->due - now < wake)
+					wake = e->due - now;
+				continue;
+			}
+			if (rate_blocked)
+				continue;
+			if ((w = pk_tbucket_take(&r->tb, now)) > 0) {
+				rate_blocked = 1;
+				if (w < wake)
+					wake = w;
+				continue;
+			}
+			start_attempt(r, e);
+			continue;
+		}
+		/* E_PENDING */
+		{
+			/* Both marks are set whatever happens: later records with
+			 * this id (or key) must not overtake this one. */
+			int busy = set_has(r, e->idh, 1);
+
+			if (r->ordered && e->has_keyh && set_has(r, ~e->keyh, 1))
+				busy = 1;
+			if (busy)
+				continue;
+		}
+		if (stop || rate_blocked || r->active >= (size_t)r->jobs)
+			continue;
+		/* An identical record may have succeeded while this one waited. */
+		if (pk_ledger_has(&r->ledger, e->id.p ? e->id.p : "", e->id.len)) {
+			r->dups++;
+			r->pending--;
+			e->state = E_DONE;
+			continue;
+		}
+		if ((w = pk_tbucket_take(&r->tb, now)) > 0) {
+			rate_blocked = 1;
+			if (w < wake)
+				wake = w;
+			continue;
+		}
+		start_attempt(r, e);
+	}
+	return wake;
+}
+
+/* Drop finished entries; for a Kafka source store offsets in order. */
+static void
+compact(struct R *r)
+{
+	size_t i, j = 0;
+
+	if (r->cons != NULL)
+		set_begin(r, r->qlen + 1);
+	for (i = 0; i < r->qlen; i++) {
+		struct entry *e = r->q[i];
+
+		if (r->cons != NULL) {
+			uint64_t ph = pk_hash64(e->ktopic ? e->ktopic : "",
+			    e->ktopic ? strlen(e->ktopic) : 0, (uint64_t)(uint32_t)e->kpart);
+
+			if (e->state != E_DONE || set_has(r, ph, 0)) {
+				set_has(r, ph, 1);
+				r->q[j++] = e;
+				continue;
+			}
+			pk_kcons_store(r->cons, e->ktopic, e->kpart, e->koff);
+			r->stored = 1;
+		} else if (e->state != E_DONE) {
+			r->q[j++] = e;
+			continue;
+		}
+		entry_put(r, e);
+	}
+	r->qlen = j;
+}
+
+static void
+commit(struct R *r, int force)
+{
+	struct pk_err err = PK_ERR_INIT;
+	int64_t now = mono_ns();
+
+	if (r->cons == NULL || !r->stored)
+		return;
+	if (!force && now - r->last_commit < PK_NS_PER_SEC / 5)
+		return;
+	if (pk_kcons_commit(r->cons, &err) < 0)
+		die(r, &err);
+	r->stored = 0;
+	r->last_commit = now;
+}
+
+/* --- waiting ----------------------------------------------------------------- */
+
+static void
+reap(struct R *r)
+{
+	int status;
+	pid_t pid;
+	size_t i;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < r->qlen; i++)
+			if (r->q[i]->state == E_RUNNING && r->q[i]->pid == pid) {
+				exec_exited(r, r->q[i], status);
+				break;
+			}
+	}
+}
+
+static void
+wait_exec(struct R *r, int64_t wake)
+{
+	struct pollfd *pfd;
+	struct entry **who;
+	size_t n = 1, i;
+	int64_t now = mono_ns();
+	int ms;
+	char drain[64];
+
+	pfd = pk_xmalloc((r->qlen + 1) * sizeof *pfd);
+	who = pk_xmalloc((r->qlen + 1) * sizeof *who);
+	pfd[0].fd = r->sigpipe[0];
+	pfd[0].events = POLLIN;
+	for (i = 0; i < r->qlen; i++) {
+		struct entry *e = r->q[i];
+
+		if (e->state != E_RUNNING)
+			continue;
+		if (e->wfd >= 0) {
+			pfd[n].fd = e->wfd;
+			pfd[n].events = POLLOUT;
+			who[n++] = e;
+		}
+		if (e->deadline > 0) {
+			int64_t t = e->killed ? e->kill_at : e->deadline;
+
+			if (t <= now) {
+				if (!e->killed) {
+					/* TERM first, KILL after a grace of 2 s. */
+					kill(-e->pid, SIGTERM);
+					e->killed = 1;
+					e->kill_at = now + 2 * PK_NS_PER_SEC;
+					close_wfd(e);
+					t = e->kill_at;
+				} else {
+					kill(-e->pid, SIGKILL);
+					t = now + PK_NS_PER_SEC;
+					e->kill_at = t;
+				}
+			}
+			if (t - now < wake)
+				wake = t - now;
+		}
+	}
+	if (wake > 100 * 1000000)
+		wake = 100 * 1000000;
+	ms = wake <= 0 ? 0 : (int)((wake + 999999) / 1000000);
+	if (poll(pfd, n, ms) > 0) {
+		if (pfd[0].revents & POLLIN)
+			while (read(r->sigpipe[0], drain, sizeof drain) > 0)
+				;
+		for (i = 1; i < n; i++)
+			if (pfd[i].revents & (POLLOUT | POLLERR | POLLHUP))
+				feed(who[i]);
+	}
+	free(pfd);
+	free(who);
+	reap(r);
+}
+
+static void
+wait_topic(struct R *r, int64_t wake)
+{
+	size_t i;
+	int ms;
+
+	if (wake > 100 * 1000000)
+		wake = 100 * 1000000;
+	ms = wake <= 0 ? 0 : (int)((wake + 999999) / 1000000);
+	pk_kprod_poll(r->prod, r->active > 0 ? ms : 0);
+	if (r->active == 0 && ms > 0)
+		poll(NULL, 0, ms);
+	for (i = 0; i < r->qlen; i++) {
+		struct entry *e = r->q[i];
+
+		if (e->state == E_RUNNING && e->dr_done) {
+			e->dr_done = 0;
+			topic_result(r, e, e->dr_err == 0, e->dr_msg.p ? e->dr_msg.p : "");
+		}
+	}
+}
+
+static void
+sync_ledger(struct R *r)
+{
+	struct pk_err err = PK_ERR_INIT;
+
+	if (pk_ledger_sync(&r->ledger, &err) < 0)
+		die(r, &err);
+}
+
+/* --- setup ------------------------------------------------------------------- */
+
+static void
+kafka_setup(struct R *r, int argc, char **argv)
+{
+	struct pk_err err = PK_ERR_INIT;
+
+	if (pk_kconf_env(&r->kconf, &err) < 0)
+		pk_die(r->cli, &err);
+	if (r->kconf.dump) {
+		struct pk_buf b = PK_BUF_INIT;
+
+		if (pk_kconf_dump(&r->kconf, r->target == T_TOPIC ? PK_KROLE_PRODUCER :
+		    PK_KROLE_CONSUMER, &b, &err) < 0)
+			pk_die(r->cli, &err);
+		fwrite(b.p, 1, b.len, stdout);
+		pk_buf_release(&b);
+		exit(fflush(stdout) == 0 ? 0 : 4);
+	}
+	if (r->group != NULL) {
+		size_t i;
+
+		r->src_topics = argv;
+		r->nsrc = (size_t)argc;
+		for (i = 0; i < r->nsrc; i++)
+			if (r->target == T_TOPIC && !r->original && strcmp(argv[i], r->topic) == 0)
+				pk_cli_usage(r->cli, "refusing to replay '%s' into itself", r->topic);
+		r->cons = pk_kcons_new(&r->kconf, r->group, r->at_end, NULL, &err);
+		if (r->cons == NULL)
+			pk_die(r->cli, &err);
+		if (pk_kcons_subscribe(r->cons, (const char *const *)argv, r->nsrc, &err) < 0)
+			pk_die(r->cli, &err);
+	}
+	if (r->target == T_TOPIC && !r->dry_run) {
+		r->prod = pk_kprod_new(&r->kconf, on_delivery, r, &err);
+		if (r->prod == NULL)
+			pk_die(r->cli, &err);
+	}
+}
+
+static void
+compile(struct R *r, struct pk_path *p, const char *opt, const char *arg)
+{
+	struct pk_err err = PK_ERR_INIT;
+
+	if (pk_path_compile(p, arg, &err) < 0)
+		pk_cli_usage(r->cli, "%s '%s': %s", opt, arg, err.msg);
+}
+
+static int64_t
+parse_time(struct R *r, const char *opt, const char *arg)
+{
+	struct pk_err err = PK_ERR_INIT;
+	int64_t t;
+
+	if (pk_time_parse(arg, strlen(arg), PK_TIME_AUTO, &t, &err) < 0)
+		pk_cli_usage(r->cli, "%s: %s", opt, err.msg);
+	return t;
+}
+
+static void
+summary(struct R *r)
+{
+	if (r->cli->quiet)
+		return;
+	fprintf(stderr, "%s: %llu read, %llu %s, %llu skipped as duplicates, %llu parked, "
+	    "%llu filtered, %llu rejected", r->cli->prog, (unsigned long long)r->read,
+	    (unsigned long long)r->replayed, r->dry_run ? "to replay" : "replayed", (unsigned long long)r->dups,
+	    (unsigned long long)r->parked, (unsigned long long)r->filtered,
+	    (unsigned long long)r->rejected);
+	if (r->unfinished > 0)
+		fprintf(stderr, ", %llu unfinished (interrupted)", (unsigned long long)r->unfinished);
+	fprintf(stderr, "%s\n", r->dry_run ? " (dry run: nothing sent)" : "");
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct pk_cli cli = PK_CLI_INIT("dlqreplay", "[options] [FILE...]", options);
+	struct pk_input in = PK_INPUT_INIT;
+	struct pk_err err = PK_ERR_INIT;
+	struct R R, *r = &R;
+	struct entry *e;
+	const char *key_f = NULL, *id_f = NULL, *time_f = NULL, *brokers = NULL;
+	double rate = 0;
+	int opt, rc, seeded = 0, forwarded = 0;
+	size_t i, lookahead;
+
+	memset(r, 0, sizeof *r);
+	{
+		struct pk_backoff bo = PK_BACKOFF_INIT;
+		struct pk_ledger lz = PK_LEDGER_INIT;
+		struct pk_kconf kz = PK_KCONF_INIT;
+
+		r->bo = bo;
+		r->ledger = lz;
+		r->kconf = kz;
+	}
+	r->cli = &cli;
+	r->in = &in;
+	r->force_part = -1;
+	r->max_attempts = 5;
+	r->jobs = 1;
+	r->sigpipe[0] = r->sigpipe[1] = -1;
+	cli.description = "Replay dead letters to a command, a Kafka topic or stdout, with "
+	    "retries, backoff, a rate limit and a ledger that never resends a success.";
+	cli.formats = "ndjson";
+
+	while ((opt = pk_cli_getopt(&cli, argc, argv)) != -1) {
+		switch (opt) {
+		case OPT_EXEC:
+			r->exec_cmd = cli.optarg;
+			break;
+		case OPT_TIMEOUT:
+			r->timeout = pk_cli_duration(&cli);
+			if (r->timeout <= 0)
+				pk_cli_usage(&cli, "--timeout must be above 0");
+			break;
+		case 'b':
+			brokers = cli.optarg;
+			pk_kconf_brokers(&r->kconf, cli.optarg);
+			r->kconf_used = 1;
+			break;
+		case 't':
+			r->topic = cli.optarg;
+			break;
+		case 'p':
+			r->force_part = (int32_t)pk_cli_long(&cli, 0, INT32_MAX);
+			break;
+		case OPT_REPARTITION:
+			r->repartition = 1;
+			break;
+		case OPT_KEEP_DLQ_HEADERS:
+			r->keep_dlq_headers = 1;
+			break;
+		case 'G':
+			r->group = cli.optarg;
+			break;
+		case 'e':
+			r->at_end = 1;
+			break;
+		case 'X':
+			if (pk_kconf_arg(&r->kconf, cli.optarg, &err) < 0)
+				pk_cli_usage(&cli, "%s", err.msg);
+			r->kconf_used = 1;
+			break;
+		case 'F':
+			if (pk_kconf_file(&r->kconf, cli.optarg, PK_KLAYER_FILE, &err) < 0)
+				pk_die(&cli, &err);
+			r->kconf_used = 1;
+			break;
+		case OPT_MAX_ATTEMPTS:
+			r->max_attempts = (int)pk_cli_long(&cli, 1, 1000000);
+			break;
+		case OPT_BACKOFF:
+			if (pk_backoff_parse(&r->bo, cli.optarg, &err) < 0)
+				pk_cli_usage(&cli, "%s", err.msg);
+			break;
+		case OPT_JITTER:
+			if (pk_jitter_parse(cli.optarg, &r->bo.jitter) < 0)
+				pk_cli_usage(&cli, "invalid --jitter '%s' (full, equal, decorrelated, none)",
+				    cli.optarg);
+			break;
+		case OPT_SEED:
+			r->seed = (uint64_t)pk_cli_long(&cli, 0, LLONG_MAX);
+			seeded = 1;
+			break;
+		case OPT_RATE:
+			if (pk_rate_parse(cli.optarg, &rate, &err) < 0)
+				pk_cli_usage(&cli, "%s", err.msg);
+			break;
+		case 'j':
+			r->jobs = (int)pk_cli_long(&cli, 1, 100000);
+			break;
+		case OPT_ORDERED:
+			r->ordered = 1;
+			break;
+		case 'k':
+			key_f = cli.optarg;
+			break;
+		case OPT_FILTER: {
+			const char *eq = strchr(cli.optarg, '=');
+			char *f;
+
+			if (eq == NULL || eq == cli.optarg)
+				pk_cli_usage(&cli, "invalid --filter '%s': expected FIELD=GLOB", cli.optarg);
+			r->filters = pk_xrealloc(r->filters, (r->nfilters + 1) * sizeof *r->filters);
+			f = pk_xstrndup(cli.optarg, (size_t)(eq - cli.optarg));
+			compile(r, &r->filters[r->nfilters].path, "--filter", f);
+			free(f);
+			r->filters[r->nfilters++].glob = pk_xstrdup(eq + 1);
+			break;
+		}
+		case 'T':
+			time_f = cli.optarg;
+			break;
+		case PK_OPT_TIME_UNIT:
+			if (pk_time_parse_unit(cli.optarg, &r->unit) < 0)
+				pk_cli_usage(&cli, "invalid --time-unit '%s' (s, ms, us, ns, auto)",
+				    cli.optarg);
+			break;
+		case OPT_SINCE:
+			r->since = parse_time(r, "--since", cli.optarg);
+			r->has_since = 1;
+			break;
+		case OPT_UNTIL:
+			r->until = parse_time(r, "--until", cli.optarg);
+			r->has_until = 1;
+			break;
+		case OPT_DRY_RUN:
+			r->dry_run = 1;
+			break;
+		case OPT_LEDGER:
+			r->ledger_path = cli.optarg;
+			break;
+		case OPT_ID:
+			id_f = cli.optarg;
+			break;
+		case OPT_PARK:
+			r->park_path = cli.optarg;
+			break;
+		default:
+			pk_cli_common(&cli, &in, opt);
+		}
+	}
+	pk_cli_input(&cli, &in);
+	argc -= cli.optind;
+	argv += cli.optind;
+
+	/* What goes with what. */
+	if (r->group != NULL && argc == 0) {
+		/* -G with no operands: -t names the DLQ topic to read. */
+		if (r->topic == NULL)
+			pk_cli_usage(&cli, "-G needs the DLQ topics as operands (or -t TOPIC)");
+		argv = (char **)&r->topic;
+		argc = 1;
+		r->topic = NULL;
+	}
+	if (r->exec_cmd != NULL && r->topic != NULL)
+		pk_cli_usage(&cli, "--exec and -t are two targets: choose one");
+	r->target = r->exec_cmd != NULL ? T_EXEC : r->topic != NULL ? T_TOPIC : T_STDOUT;
+	if (r->target == T_TOPIC || r->group != NULL) {
+		if (brokers == NULL && pk_kconf_get(&r->kconf, "bootstrap.servers") == NULL &&
+		    getenv("PIPEKIT_KAFKA_CONFIG") == NULL)
+			pk_cli_usage(&cli, "%s needs -b BROKERS", r->group ? "-G" : "-t");
+	} else if (r->kconf_used && !r->kconf.dump) {
+		pk_cli_usage(&cli, "-b, -X and -F need -t TOPIC or -G GROUP");
+	}
+	if (r->target == T_TOPIC)
+		r->original = strcmp(r->topic, "@original") == 0;
+	if (r->target != T_TOPIC && (r->force_part >= 0 || r->repartition || r->keep_dlq_headers))
+		pk_cli_usage(&cli, "-p, --repartition and --keep-dlq-headers are for -t TOPIC");
+	if (r->force_part >= 0 && r->repartition)
+		pk_cli_usage(&cli, "-p and --repartition both place records: choose one");
+	if (r->timeout > 0 && r->target != T_EXEC)
+		pk_cli_usage(&cli, "--timeout is for --exec");
+	if (r->at_end && r->group == NULL)
+		pk_cli_usage(&cli, "-e is for reading a topic with -G");
+	if (r->has_since && r->has_until && r->until <= r->since)
+		pk_cli_usage(&cli, "--until must be after --since");
+	if (key_f != NULL) {
+		compile(r, &r->keyp, "-k", key_f);
+		r->has_keyp = 1;
+	}
+	if (id_f != NULL) {
+		compile(r, &r->idp, "--id", id_f);
+		r->has_idp = 1;
+	}
+	if (time_f != NULL) {
+		compile(r, &r->timep, "-T", time_f);
+		r->has_timep = 1;
+	}
+	if (!seeded) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		r->seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)getpid();
+	}
+	pk_tbucket_init(&r->tb, rate, 1);
+
+	if (r->ledger_path != NULL && pk_ledger_open(&r->ledger, r->ledger_path,
+	    r->dry_run ? PK_LEDGER_READ : PK_LEDGER_WRITE, &err) < 0)
+		pk_die(&cli, &err);
+	if (r->ledger.torn && !cli.quiet)
+		fprintf(stderr, "%s: %s: cut off an unfinished last line (a run was killed while "
+		    "writing it)\n", cli.prog, r->ledger_path);
+	if (r->park_path != NULL && !r->dry_run) {
+		r->park = pk_writer_open(r->park_path, PK_W_APPEND | PK_W_SYNC_EACH | PK_W_NO_COMPRESS,
+		    &err);
+		if (r->park == NULL)
+			pk_die(&cli, &err);
+	}
+	if (r->target == T_TOPIC || r->group != NULL || r->kconf.dump)
+		kafka_setup(r, argc, argv);
+	if (r->target == T_EXEC && !r->dry_run) {
+		struct sigaction sa;
+
+		if (cloexec_pipe(r->sigpipe, 1) < 0) {
+			pk_err_errno(&err, PK_ERR_IO, "pipe");
+			pk_die(&cli, &err);
+		}
+		chld_fd = r->sigpipe[1];
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = on_chld;
+		sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+		sigaction(SIGCHLD, &sa, NULL);
+	}
+	if (r->group == NULL)
+		pk_input_operands(&in, argc, argv);
+
+	lookahead = (size_t)r->jobs + 64;
+	r->qcap = lookahead + 16;
+	r->q = pk_xmalloc(r->qcap * sizeof *r->q);
+	for (;;) {
+		int64_t wake;
+		int budget = 1024;
+
+		/* Read while the look-ahead has room. */
+		while (!r->eof && !pk_cli_interrupted() && r->pending < lookahead &&
+		    r->qlen < r->qcap && budget-- > 0) {
+			enum verdict v;
+
+			rc = read_letter(r, &e, r->active == 0 && r->pending == 0 ? 100 : 0);
+			if (rc == 0) {
+				r->eof = 1;
+				break;
+			}
+			if (rc == 2)
+				break;
+			if (e->state == E_DONE) {
+				v = V_REJECTED;
+			} else {
+				v = decide(r, e);
+				e->seq = r->seq++;
+			}
+			if (v == V_FILTERED)
+				r->filtered++;
+			else if (v == V_DUP)
+				r->dups++;
+			if (r->dry_run) {
+				static const char *const act[] = { "replay", "duplicate", "filtered",
+				    "rejected" };
+
+				if (v != V_REJECTED)
+					plan_line(r, e, act[v]);
+				if (v == V_SEND) {
+					/* Identical ones later in the input go once. */
+					pk_ledger_add(&r->ledger, e->id.p ? e->id.p : "", e->id.len, NULL);
+					r->replayed++;
+				}
+				/* Nothing is sent, stored or committed. */
+				entry_put(r, e);
+				continue;
+			}
+			if (v != V_SEND) {
+				e->state = E_DONE;
+				if (r->cons == NULL) {
+					entry_put(r, e);
+					continue;
+				}
+			} else {
+				r->pending++;
+			}
+			r->q[r->qlen++] = e;
+		}
+		if (r->dry_run) {
+			if (r->eof || pk_cli_interrupted())
+				break;
+			continue;
+		}
+		wake = schedule(r);
+		sync_ledger(r);	/* stdout successes */
+		if (r->active == 0 && (r->eof || pk_cli_interrupted())) {
+			/* Only waiting-for-nothing entries can remain. */
+			size_t left = 0;
+
+			for (i = 0; i < r->qlen; i++)
+				if (r->q[i]->state != E_DONE)
+					left++;
+			if (left == 0 || pk_cli_interrupted()) {
+				r->unfinished += left;
+				break;
+			}
+		}
+		if (!r->eof && r->pending < lookahead && r->cons == NULL)
+			wake = 0;
+		switch (r->target) {
+		case T_EXEC:
+			if (pk_cli_interrupted() && !forwarded) {
+				/* Pass the signal on to the commands' process groups. */
+				forwarded = 1;
+				for (i = 0; i < r->qlen; i++)
+					if (r->q[i]->state == E_RUNNING && r->q[i]->pid > 0)
+						kill(-r->q[i]->pid, SIGTERM);
+			}
+			wait_exec(r, wake);
+			break;
+		case T_TOPIC:
+			wait_topic(r, wake);
+			break;
+		case T_STDOUT:
+			if (wake > 0 && wake != INT64_MAX) {
+				struct timespec ts;
+
+				if (wake > 100 * 1000000)
+					wake = 100 * 1000000;
+				ts.tv_sec = 0;
+				ts.tv_nsec = (long)wake;
+				nanosleep(&ts, NULL);
+			}
+			break;
+		}
+		/* Successes reach the ledger, durably, before anything else starts. */
+		sync_ledger(r);
+		compact(r);
+		commit(r, 0);
+	}
+	if (!r->dry_run) {
+		sync_ledger(r);
+		compact(r);
+		commit(r, 1);
+	}
+
+	if (r->prod != NULL) {
+		long failed = pk_kprod_close(r->prod, &err);
+
+		r->prod = NULL;
+		if (failed < 0)
+			die(r, &err);
+	}
+	if (r->cons != NULL && pk_kcons_close(r->cons, &err) < 0)
+		die(r, &err);
+	if (r->park != NULL && pk_writer_close(r->park, &err) < 0)
+		die(r, &err);
+	if (pk_ledger_close(&r->ledger, &err) < 0)
+		die(r, &err);
+	if (pk_input_close(&in, &err) < 0)
+		die(r, &err);
+	/* Rejects the input itself made (lines that are no JSON objects). */
+	r->rejected = in.rej.rejected;
+	if (r->cons == NULL)
+		r->read = in.rej.read;
+	summary(r);
+
+	for (i = 0; i < r->qlen; i++)
+		entry_free(r->q[i]);
+	while ((e = r->free_list) != NULL) {
+		r->free_list = e->next_free;
+		entry_free(e);
+	}
+	free(r->q);
+	free(r->sh);
+	free(r->sstamp);
+	for (i = 0; i < r->nfilters; i++) {
+		pk_path_release(&r->filters[i].path);
+		free(r->filters[i].glob);
+	}
+	free(r->filters);
+	if (r->has_keyp)
+		pk_path_release(&r->keyp);
+	if (r->has_idp)
+		pk_path_release(&r->idp);
+	if (r->has_timep)
+		pk_path_release(&r->timep);
+	pk_kconf_release(&r->kconf);
+	pk_buf_release(&r->tmp);
+	pk_buf_release(&r->tmp2);
+	pk_buf_release(&r->out);
+	return pk_cli_finish(&cli, NULL, r->parked > 0 ? 1 : 0);
+}
