@@ -74,18 +74,32 @@ struct sr {
 	struct pk_jdoc item;		/* items of a one-line whole response */
 	struct pk_buf s1, s2, why;
 	struct pk_err err;
+	/* consecutive records mostly share their DAG, run and task */
+	struct pk_buf last_dag, last_run, last_task;
+	uint32_t last_dag_id, last_run_id, last_task_id;
+	int have_dag, have_run, have_task;
 	int unresolved_fatal;
 };
 
+/* Dispatch on the length first: this runs for every member of every record. */
 static int
 field_index(const char *k, size_t kn)
 {
-	int i;
-
-	for (i = 0; i < NFIELDS; i++)
-		if (strlen(field_names[i]) == kn && memcmp(field_names[i], k, kn) == 0)
-			return i;
+#define IS(i) (memcmp(k, field_names[i], kn) == 0 ? (i) : -1)
+	switch (kn) {
+	case 3: return IS(F_SLA);
+	case 5: return IS(F_STATE);
+	case 6: return k[0] == 'd' ? IS(F_DAG_ID) : IS(F_RUN_ID);
+	case 7: return IS(F_TASK_ID);
+	case 8: return k[0] == 'e' ? IS(F_END) : IS(F_DURATION);
+	case 9: return k[0] == 'm' ? IS(F_MAP_INDEX) : k[0] == 'r' ? IS(F_RUN_AFTER) : IS(F_QUEUED_AT);
+	case 10: return k[0] == 'd' ? IS(F_DAG_RUN_ID) : k[0] == 't' ? IS(F_TRY_NUMBER) : IS(F_START);
+	case 12: return IS(F_LOGICAL);
+	case 14: return IS(F_EXECUTION);
+	case 17: return IS(F_DIE);
+	}
 	return -1;
+#undef IS
 }
 
 /* Fill f[] with the members named in field_names (the last occurrence wins). */
@@ -186,6 +200,31 @@ reject(struct sr *s, const struct pk_rec *rec, const struct pk_jval *item, const
 	return 0;
 }
 
+/* The run id of dag/run, remembering the last one asked for. */
+static uint32_t
+cached_run(struct sr *s, const char *dp, size_t dn, const char *rp, size_t rn)
+{
+	uint32_t dag;
+
+	if (s->have_dag && s->last_dag.len == dn && memcmp(s->last_dag.p, dp, dn) == 0) {
+		dag = s->last_dag_id;
+	} else {
+		dag = sr_dag(&s->m, dp, dn);
+		pk_buf_reset(&s->last_dag);
+		pk_buf_add(&s->last_dag, dp, dn);
+		s->last_dag_id = dag;
+		s->have_dag = 1;
+		s->have_run = 0;
+	}
+	if (s->have_run && s->last_run.len == rn && memcmp(s->last_run.p, rp, rn) == 0)
+		return s->last_run_id;
+	s->last_run_id = sr_run(&s->m, dag, rp, rn);
+	pk_buf_reset(&s->last_run);
+	pk_buf_add(&s->last_run, rp, rn);
+	s->have_run = 1;
+	return s->last_run_id;
+}
+
 /* A dag-run record. 0, or -1 with s->why. */
 static int
 add_run(struct sr *s, const struct pk_jval *f)
@@ -227,9 +266,10 @@ add_run(struct sr *s, const struct pk_jval *f)
 			return -1;
 		}
 	}
-	dag = sr_dag(&s->m, dp, dn);
-	id = sr_run(&s->m, dag, rp, rn);
+	id = cached_run(s, dp, dn, rp, rn);
+	dag = s->m.runs[id].dag;
 	r = &s->m.runs[id];
+	(void)dag;
 	if (!r->has_record)
 		s->m.nrun_records++;
 	r->has_record = 1;
@@ -266,9 +306,18 @@ add_ti(struct sr *s, const struct pk_rec *rec, const struct pk_jval *f)
 		pk_buf_adds(&s->why, "task instance without dag_run_id (or run_id)");
 		return -1;
 	}
-	ti.run = sr_run(&s->m, sr_dag(&s->m, dp, dn), rp, rn);
+	ti.run = cached_run(s, dp, dn, rp, rn);
 	text(&f[F_TASK_ID], &s->s2, &tp, &tn);
-	ti.task = sr_task(&s->m, s->m.runs[ti.run].dag, tp, tn);
+	if (s->have_task && s->m.tasks[s->last_task_id].dag == s->m.runs[ti.run].dag &&
+	    s->last_task.len == tn && memcmp(s->last_task.p, tp, tn) == 0) {
+		ti.task = s->last_task_id;
+	} else {
+		ti.task = sr_task(&s->m, s->m.runs[ti.run].dag, tp, tn);
+		pk_buf_reset(&s->last_task);
+		pk_buf_add(&s->last_task, tp, tn);
+		s->last_task_id = ti.task;
+		s->have_task = 1;
+	}
 	if (integer(s, &f[F_MAP_INDEX], "map_index", -1, &v) != 0)
 		return -1;
 	ti.map_index = v < -1 ? -1 : (int32_t)v;
@@ -737,6 +786,9 @@ main(int argc, char *argv[])
 	pk_buf_release(&s.s1);
 	pk_buf_release(&s.s2);
 	pk_buf_release(&s.why);
+	pk_buf_release(&s.last_dag);
+	pk_buf_release(&s.last_run);
+	pk_buf_release(&s.last_task);
 	pk_jdoc_release(&s.item);
 	rc = pk_cli_finish(&cli, &in, verdict);
 	sr_model_release(&s.m);

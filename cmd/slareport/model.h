@@ -72,6 +72,13 @@ struct sr_ti {
 	long line;
 };
 
+/* One slot of the task-instance table: the key, and its index + 1. */
+struct sr_tislot {
+	uint32_t task, run;
+	int32_t map;
+	uint32_t id;
+};
+
 struct sr_task {
 	uint32_t dag;
 	uint32_t name;		/* id in the task-name table */
@@ -117,7 +124,9 @@ struct sr_row {
 };
 
 struct sr_model {
-	struct sr_intern dag_names, task_names, run_names, ti_keys;
+	struct sr_intern dag_names, task_names, run_names;
+	struct sr_tislot *tislots;	/* (task, run, map_index) -> index in tis */
+	size_t tislots_cap;
 	struct sr_task *tasks;
 	size_t ntasks, tasks_cap;
 	struct sr_run *runs;
