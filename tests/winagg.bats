@@ -246,7 +246,7 @@ AGGS=count,sum:clicks,sum:cost,min:cost,max:cost,avg:cost,first:event_id,last:ev
 	[ "${stderr_lines[1]}" = "winagg: 1 read, 1 used, 0 rejected, 0 late" ]
 	: >"$T/f"
 	run -0 --separate-stderr winagg -v -T ts --tumble 1m -a count --state "$T/st" --flush "$T/f"
-	[ "${stderr_lines[0]}" = "winagg: '$T/f' is shorter than the position saved by the last run (truncated); reading it from the start" ]
+	[ "${stderr_lines[0]}" = "winagg: '$T/f' was truncated since the last run (it is shorter); reading it from the start" ]
 	assert_output '{"window_start":"2026-11-25T10:00:00Z","window_end":"2026-11-25T10:01:00Z","count":3}'
 }
 

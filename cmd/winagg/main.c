@@ -95,7 +95,7 @@ int
 main(int argc, char *argv[])
 {
 	struct pk_cli cli = PK_CLI_INIT("winagg",
-	    "-T TIMEFIELD (--tumble D | --hop SIZE/ADVANCE | --session GAP) [-g FIELDS] -a AGGS [options] [FILE...]",
+	    "-T FIELD (--tumble D|--hop SIZE/ADVANCE|--session GAP) [-g FIELDS] -a AGGS [FILE...]",
 	    options);
 	struct pk_input in = PK_INPUT_INIT;
 	struct pk_err err = PK_ERR_INIT;

@@ -272,9 +272,31 @@ wa_pos_ident(struct inpos *pos)
 		pos->size = (uint64_t)st.st_size;
 		pos->mtime = (int64_t)st.st_mtim.tv_sec * PK_NS_PER_SEC + st.st_mtim.tv_nsec;
 		pos->headlen = pos->off < 4096 ? pos->off : 4096;
+		if (pos->headlen > pos->size)	/* compressed: off counts decompressed bytes */
+			pos->headlen = pos->size;
 		pos->headhash = head_hash(fd, pos->headlen);
 	}
 	close(fd);
+}
+
+static int
+is_plain_regular(const char *path, uint64_t *size)
+{
+	unsigned char m[4];
+	struct stat st;
+	int fd, ok = 0;
+	ssize_t n;
+
+	if (strcmp(path, "-") == 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		n = pread(fd, m, 4, 0);
+		ok = !(n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) &&
+		    !(n >= 2 && m[0] == 0x1f && m[1] == 0x8b);
+		*size = (uint64_t)st.st_size;
+	}
+	close(fd);
+	return ok;
 }
 
 /*
@@ -288,7 +310,8 @@ resume_point(struct wa *wa, size_t k)
 	struct inpos *p = &wa->pos[k];
 	const char *why = NULL;
 	struct stat st;
-	int fd;
+	uint64_t size;
+	int fd, plain = is_plain_regular(p->path, &size);
 
 	if (!p->known || p->off == 0)
 		goto start;
@@ -302,8 +325,8 @@ resume_point(struct wa *wa, size_t k)
 	}
 	if ((uint64_t)st.st_dev != p->dev || (uint64_t)st.st_ino != p->ino)
 		why = "was replaced since the last run (another inode)";
-	else if ((uint64_t)st.st_size < p->off)
-		why = "is shorter than the position saved by the last run (truncated)";
+	else if ((uint64_t)st.st_size < p->size || (plain && (uint64_t)st.st_size < p->off))
+		why = "was truncated since the last run (it is shorter)";
 	else if (head_hash(fd, p->headlen) != p->headhash)
 		why = "was rewritten since the last run (its first bytes changed)";
 	close(fd);
@@ -815,26 +838,6 @@ out:
 }
 
 /* --- all inputs ------------------------------------------------------------------------ */
-
-static int
-is_plain_regular(const char *path, uint64_t *size)
-{
-	unsigned char m[4];
-	struct stat st;
-	int fd, ok = 0;
-	ssize_t n;
-
-	if (strcmp(path, "-") == 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-		n = pread(fd, m, 4, 0);
-		ok = !(n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) &&
-		    !(n >= 2 && m[0] == 0x1f && m[1] == 0x8b);
-		*size = (uint64_t)st.st_size;
-	}
-	close(fd);
-	return ok;
-}
 
 int
 wa_run(struct wa *wa, struct pk_err *err)

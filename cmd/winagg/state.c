@@ -286,6 +286,7 @@ wa_state_save(struct wa *wa, struct pk_err *err)
 	struct pk_writer *w;
 	size_t k;
 	int64_t ewm = wa_wm(wa);
+	int rc;
 
 	pk_buf_add(&b, STATE_MAGIC, 8);
 	put64(&b, STATE_FORMAT);
@@ -319,13 +320,16 @@ wa_state_save(struct wa *wa, struct pk_err *err)
 	put64(&b, pk_hash64(b.p, b.len, STATE_SEED));
 	/* temp + fsync + rename, by the writer */
 	w = pk_writer_open(wa->state_path, PK_W_NO_COMPRESS, err);
-	if (w == NULL || pk_writer_write(w, b.p, b.len, err) != 0 || pk_writer_close(w, err) != 0) {
-		pk_buf_release(&b);
-		pk_buf_release(&fp);
-		return -1;
+	rc = w == NULL ? -1 : 0;
+	if (rc == 0 && pk_writer_write(w, b.p, b.len, err) != 0) {
+		pk_writer_abort(w);
+		rc = -1;
+	} else if (rc == 0 && pk_writer_close(w, err) != 0) {
+		rc = -1;
 	}
-	fsync_dir(wa->state_path);
 	pk_buf_release(&b);
 	pk_buf_release(&fp);
-	return 0;
+	if (rc == 0)
+		fsync_dir(wa->state_path);
+	return rc;
 }
