@@ -511,8 +511,9 @@ classify(const char *q, const char **variant)
 		return C_TIMEDELTA;
 	if (af && strcmp(last, "days_ago") == 0)
 		return C_DAYS_AGO;
-	if (ends(last, "Operator") || ends(last, "Sensor") || strcmp(last, "ExternalTaskMarker") == 0 ||
-	    (af && (strstr(q, ".operators.") || strstr(q, ".sensors."))))
+	/* outside airflow.* a class is an operator only when called with task_id= */
+	if (af && (ends(last, "Operator") || ends(last, "Sensor") || strcmp(last, "ExternalTaskMarker") == 0 ||
+	    strstr(q, ".operators.") || strstr(q, ".sensors.")))
 		return C_OPERATOR;
 	return C_OTHER;
 }

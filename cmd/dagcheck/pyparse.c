@@ -430,6 +430,11 @@ parse_fexpr(struct parser *P, const char *s, size_t n, int line, int col)
 		perr(&sub, "f-string: invalid syntax");
 	if (sub.failed) {
 		/* report at the f-string; the inner position is relative to the copy */
+		char msg[sizeof P->pp->err_msg];
+
+		snprintf(msg, sizeof msg, "%s", P->pp->err_msg);
+		if (strncmp(msg, "f-string: ", 10) != 0)
+			snprintf(P->pp->err_msg, sizeof P->pp->err_msg, "f-string: %.180s", msg);
 		P->failed = 1;
 		P->pp->err_line = line;
 		P->pp->err_col = col;

@@ -30,7 +30,7 @@ dagcheck --select DC001 "$D" >/dev/null || bench_die "dagcheck reports syntax er
 bench_log "$summary"
 
 bench_hyperfine dagcheck-python-ast "$PY"
-bench_row "lint $N DAG files" dagcheck-python-ast -
+bench_row "lint $N DAG files" dagcheck-python-ast "" -
 bench_hyperfine dagcheck-all-rules "dagcheck --fail-on never $D"
 bench_row "lint $N DAG files" dagcheck-all-rules dagcheck-python-ast -
 
