@@ -48,8 +48,8 @@ static const struct pk_opt options[] = {
 	{ OPT_SEVERITY, "severity", PK_ARG_REQUIRED, "CODE=LEVEL", "set a rule's severity (error, warning, info)" },
 	{ OPT_FAIL_ON, "fail-on", PK_ARG_REQUIRED, "LEVEL", "exit 1 on findings at or above LEVEL (default error; never)" },
 	{ OPT_IGNORE_SYNTAX, "ignore-syntax", PK_ARG_REQUIRED, "SYNTAX", ".airflowignore syntax: regexp (default) or glob" },
-	{ OPT_DUMP_TOKENS, "dump-tokens", PK_ARG_NONE, NULL, NULL },
-	{ OPT_DUMP_AST, "dump-ast", PK_ARG_NONE, NULL, NULL },
+	{ OPT_DUMP_TOKENS, "dump-tokens", PK_ARG_NONE, NULL, "print the Python tokens of each file (debugging)" },
+	{ OPT_DUMP_AST, "dump-ast", PK_ARG_NONE, NULL, "print the syntax tree of each file (debugging)" },
 	PK_OPTS_BASIC,
 	PK_OPTS_END
 };
