@@ -243,8 +243,13 @@ pk_cli_getopt(struct pk_cli *cli, int argc, char *argv[])
 		if (cli->formats && cli->format == NULL) {
 			const char *e = strchr(cli->formats, ',');
 
-			cli->format = e ? pk_xstrndup(cli->formats, (size_t)(e - cli->formats)) :
-			    cli->formats;
+			if (e != NULL) {
+				cli->priv_format = pk_xstrndup(cli->formats,
+				    (size_t)(e - cli->formats));
+				cli->format = cli->priv_format;
+			} else {
+				cli->format = cli->formats;
+			}
 		}
 	}
 	c = getopt_long(argc, argv, cli->priv_short, cli->priv_long, &idx);
@@ -439,6 +444,11 @@ pk_cli_finish(struct pk_cli *cli, struct pk_input *in, int verdict)
 	}
 	if (rc != 0)
 		pk_die(cli, &err);
+	free(cli->priv_long);
+	free(cli->priv_short);
+	free(cli->priv_format);
+	cli->priv_long = NULL;
+	cli->priv_short = cli->priv_format = NULL;
 	if (got_signal)
 		return 128 + got_signal;
 	return verdict;

@@ -82,10 +82,11 @@ struct pk_cli {
 	/* private */
 	void *priv_long;
 	char *priv_short;
+	char *priv_format;
 };
 
 #define PK_CLI_INIT(prog, synopsis, opts) \
-	{ (prog), (synopsis), NULL, (opts), NULL, NULL, 1, NULL, 0, 0, -1, NULL, -1, 0, 0, NULL, NULL, NULL }
+	{ (prog), (synopsis), NULL, (opts), NULL, NULL, 1, NULL, 0, 0, -1, NULL, -1, 0, 0, NULL, NULL, NULL, NULL }
 
 /*
  * Next option from argv, like getopt_long: returns the option's val, or -1
