@@ -3,6 +3,7 @@
  * the run history Airflow already keeps (REST API responses, DB exports).
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,23 +307,21 @@ add_ti(struct sr *s, const struct pk_rec *rec, const struct pk_jval *f)
 		pk_buf_adds(&s->why, "task instance without dag_run_id (or run_id)");
 		return -1;
 	}
-	ti.run = cached_run(s, dp, dn, rp, rn);
-	text(&f[F_TASK_ID], &s->s2, &tp, &tn);
-	if (s->have_task && s->m.tasks[s->last_task_id].dag == s->m.runs[ti.run].dag &&
-	    s->last_task.len == tn && memcmp(s->last_task.p, tp, tn) == 0) {
-		ti.task = s->last_task_id;
-	} else {
-		ti.task = sr_task(&s->m, s->m.runs[ti.run].dag, tp, tn);
-		pk_buf_reset(&s->last_task);
-		pk_buf_add(&s->last_task, tp, tn);
-		s->last_task_id = ti.task;
-		s->have_task = 1;
-	}
 	if (integer(s, &f[F_MAP_INDEX], "map_index", -1, &v) != 0)
 		return -1;
-	ti.map_index = v < -1 ? -1 : (int32_t)v;
+	if (v < -1 || v > INT32_MAX) {
+		pk_buf_reset(&s->why);
+		pk_buf_printf(&s->why, "map_index out of range: %lld", (long long)v);
+		return -1;
+	}
+	ti.map_index = (int32_t)v;
 	if (integer(s, &f[F_TRY_NUMBER], "try_number", 0, &v) != 0)
 		return -1;
+	if (v < 0 || v > INT32_MAX) {
+		pk_buf_reset(&s->why);
+		pk_buf_printf(&s->why, "try_number out of range: %lld", (long long)v);
+		return -1;
+	}
 	ti.try_number = (int32_t)v;
 	st = ST_NONE;
 	if (given(&f[F_STATE])) {
@@ -356,6 +355,19 @@ add_ti(struct sr *s, const struct pk_rec *rec, const struct pk_jval *f)
 			pk_buf_printf(&s->why, "duration: %s", e.msg);
 			return -1;
 		}
+	}
+	/* every field is valid: only now do the ids enter the model */
+	ti.run = cached_run(s, dp, dn, rp, rn);
+	text(&f[F_TASK_ID], &s->s2, &tp, &tn);
+	if (s->have_task && s->m.tasks[s->last_task_id].dag == s->m.runs[ti.run].dag &&
+	    s->last_task.len == tn && memcmp(s->last_task.p, tp, tn) == 0) {
+		ti.task = s->last_task_id;
+	} else {
+		ti.task = sr_task(&s->m, s->m.runs[ti.run].dag, tp, tn);
+		pk_buf_reset(&s->last_task);
+		pk_buf_add(&s->last_task, tp, tn);
+		s->last_task_id = ti.task;
+		s->have_task = 1;
 	}
 	ti.source = (uint32_t)rec->input;
 	ti.line = rec->line;
@@ -517,6 +529,19 @@ parse_sla(struct sr *s, const char *arg)
 	add_rule(s, arg, (size_t)(slash - arg), slash + 1, (size_t)(eq - slash - 1), ns);
 }
 
+/* A dagcheck --graph line: it names its file (and, for tasks, operator). */
+static int
+has_graph_fields(const struct pk_rec *rec)
+{
+	size_t i;
+
+	for (i = 0; i < rec->doc.nf; i++)
+		if ((rec->doc.f[i].kn == 4 && memcmp(rec->doc.f[i].k, "file", 4) == 0) ||
+		    (rec->doc.f[i].kn == 8 && memcmp(rec->doc.f[i].k, "upstream", 8) == 0))
+			return 1;
+	return 0;
+}
+
 /* SLAs from NDJSON/CSV rows (dag_id, task_id, sla) or dagcheck --graph lines. */
 static void
 read_sla_file(struct sr *s, const char *path)
@@ -544,6 +569,8 @@ read_sla_file(struct sr *s, const char *path)
 	while ((rc = pk_input_next(&in, &rec, &e)) > 0) {
 		int has_op = pk_json_get(&rec->doc, &po, &op);
 
+		if (!pk_json_get(&rec->doc, &pt, &t) && has_graph_fields(rec))
+			continue;	/* a dagcheck --graph line about a DAG, not a task */
 		if (!pk_json_get(&rec->doc, &ps, &v) || !given(&v)) {
 			/* a dagcheck --graph task without an sla has none */
 			if (has_op)

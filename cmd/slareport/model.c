@@ -436,6 +436,27 @@ sr_ti_reference(const struct sr_model *m, const struct sr_ti *ti)
 
 /* --- evaluation ------------------------------------------------------------ */
 
+/* Timestamps span int64 nanoseconds (1677-2262): sums and differences of
+ * two of them saturate instead of overflowing. SR_NONE (INT64_MIN) is
+ * never an operand here. */
+static int64_t
+sat_add(int64_t a, int64_t b)
+{
+	if (b > 0 && a > INT64_MAX - b)
+		return INT64_MAX;
+	if (b < 0 && a < INT64_MIN + 1 - b)
+		return INT64_MIN + 1;
+	return a + b;
+}
+
+static int64_t
+sat_sub(int64_t a, int64_t b)
+{
+	if (b == INT64_MIN)
+		return INT64_MAX;
+	return sat_add(a, -b);
+}
+
 enum { OC_NOSLA, OC_MET, OC_MISSED, OC_PENDING, OC_UNKNOWN };
 
 static int
@@ -448,16 +469,16 @@ eval_deadline(int st, int64_t start, int64_t end, int64_t deadline, int64_t now,
 		t = end != SR_NONE ? end : start;
 		if (t == SR_NONE || t <= deadline)
 			return OC_MET;
-		*late = t - deadline;
+		*late = sat_sub(t, deadline);
 		return OC_MISSED;
 	}
 	if (sr_state_done_bad(st)) {
 		if (end != SR_NONE && end > deadline)
-			*late = end - deadline;
+			*late = sat_sub(end, deadline);
 		return OC_MISSED;
 	}
 	if (now > deadline) {
-		*late = now - deadline;
+		*late = sat_sub(now, deadline);
 		return OC_MISSED;
 	}
 	return OC_PENDING;
@@ -469,7 +490,7 @@ ti_duration(const struct sr_ti *ti)
 	if (ti->dur != SR_NONE)
 		return ti->dur;
 	if (ti->start != SR_NONE && ti->end != SR_NONE && ti->end >= ti->start)
-		return ti->end - ti->start;
+		return sat_sub(ti->end, ti->start);
 	return SR_NONE;
 }
 
@@ -480,16 +501,16 @@ eval_duration(int st, int64_t start, int64_t d, int64_t sla, int64_t now, int64_
 	if (sr_state_done_ok(st)) {
 		if (d == SR_NONE || d <= sla)
 			return OC_MET;
-		*late = d - sla;
+		*late = sat_sub(d, sla);
 		return OC_MISSED;
 	}
 	if (sr_state_done_bad(st)) {
 		if (d != SR_NONE && d > sla)
-			*late = d - sla;
+			*late = sat_sub(d, sla);
 		return OC_MISSED;
 	}
-	if (start != SR_NONE && now - start > sla) {
-		*late = now - start - sla;
+	if (start != SR_NONE && sat_sub(now, start) > sla) {
+		*late = sat_sub(sat_sub(now, start), sla);
 		return OC_MISSED;
 	}
 	return OC_PENDING;
@@ -702,9 +723,9 @@ run_deadline(const struct sr_model *m, const struct sr_run *r, const struct sr_d
 	case DL_TIME_OF_DAY:
 		base = run_reference(m, r, m->reference);
 		if (base != SR_NONE) {
-			int64_t day = pk_time_floor(base, DAY_NS, 0) + d->t;
+			int64_t day = sat_add(pk_time_floor(base, DAY_NS, 0), d->t);
 
-			base = day >= base ? day : day + DAY_NS;
+			base = day >= base ? day : sat_add(day, DAY_NS);
 		}
 		break;
 	case DL_FIXED:
@@ -713,7 +734,7 @@ run_deadline(const struct sr_model *m, const struct sr_run *r, const struct sr_d
 	}
 	if (base == SR_NONE)
 		return SR_NONE;
-	return base + d->plus;
+	return sat_add(base, d->plus);
 }
 
 static int
@@ -777,7 +798,7 @@ sr_model_report(struct sr_model *m,
 				    ti->held ? m->heldn[ti->held - 1] : 0);
 			continue;
 		} else {
-			o.oc = (uint8_t)eval_deadline(ti->state, ti->start, ti->end, ref + sla, m->now, &late);
+			o.oc = (uint8_t)eval_deadline(ti->state, ti->start, ti->end, sat_add(ref, sla), m->now, &late);
 		}
 		t = ref != SR_NONE ? ref : ti->start;
 		if (!in_range(m, t))
@@ -833,11 +854,11 @@ sr_model_report(struct sr_model *m,
 		o.period = period_of(m, t);
 		if (r->has_record)
 			o.dur = r->start != SR_NONE && r->end != SR_NONE && r->end >= r->start ?
-			    r->end - r->start : SR_NONE;
+			    sat_sub(r->end, r->start) : SR_NONE;
 		else
 			o.dur = !r->ti_inflight && r->ti_min_start != SR_NONE &&
 			    r->ti_max_end != SR_NONE && r->ti_max_end >= r->ti_min_start ?
-			    r->ti_max_end - r->ti_min_start : SR_NONE;
+			    sat_sub(r->ti_max_end, r->ti_min_start) : SR_NONE;
 		o.failed = st == ST_FAILED;
 		o.retries = r->retries;
 		o.group = (uint32_t)(m->ntasks + r->dag);
