@@ -213,10 +213,25 @@ EOF
 	printf '%s\n' "${lines[@]}" | jq -c 'select(.type == "partition") | {partition, count, bytes}' | diff "$T/ls" -
 	run -0 --separate-stderr skewstat -k id -n 5 --key-encoding int32 <<<'{"id":1.5}'
 	[[ $stderr == *"<stdin>:1: "* ]]
-	# Raw key bytes that are not UTF-8 cannot come from JSON records, but
-	# CSV fields can hold any bytes: they are reported as base64.
+	# Records cannot carry keys that are not UTF-8 (JSON and CSV input are
+	# validated): such a row is rejected. Topic keys can (test below).
 	printf 'k\n\xff\xfe\n' >"$T/b.csv"
 	run -0 --separate-stderr skewstat -k k -n 2 "$T/b.csv"
+	assert_line -n 0 --partial '"total":0,'
+	[[ $stderr == *"b.csv:2: invalid UTF-8"* ]]
+}
+
+@test "skewstat: topic keys that are not UTF-8 are reported as base64" {
+	kafka_start bin:1
+	printf '%s\n' '{"key":{"base64":"gA=="},"payload":"x"}' '{"key":{"base64":"gA=="},"payload":"y"}' \
+		'{"key":"a","payload":"z"}' '{"key":null,"payload":"n"}' >"$T/in"
+	pk-kafka produce -b "$BROKERS" -t bin -J <"$T/in" 2>/dev/null
+	run -0 --separate-stderr skewstat -b "$BROKERS" -t bin --sample 10
+	assert_line '{"type":"key","key":{"base64":"gA=="},"count":2,"error":0,"share":0.5,"partition":0,"salt":null}'
+	assert_line '{"type":"key","key":"a","count":1,"error":0,"share":0.25,"partition":0,"salt":null}'
+	[ "$stderr" = "skewstat: 1 null key, in the sample" ]
+	run -0 skewstat -b "$BROKERS" -t bin --sample 10 -o prom
+	assert_line 'pipekit_skew_key_records{topic="bin",key="base64:gA=="} 2'
 }
 
 @test "skewstat: table format: aligned columns, bars, hottest first, what-if side by side" {

@@ -243,12 +243,12 @@ t_flush(struct sk *sk, struct table *t, struct pk_buf *out)
 }
 
 static void
-fmt_dbl(struct pk_buf *b, const char *fmt, double v)
+fmt_dbl(struct pk_buf *b, int decimals, double v)
 {
 	if (isnan(v))
 		pk_buf_adds(b, "-");
 	else
-		pk_buf_printf(b, fmt, v);
+		pk_buf_printf(b, "%.*f", decimals, v);
 }
 
 static void
@@ -266,12 +266,12 @@ metrics_cells(struct pk_buf *c, const struct pk_skew *m)
 	pk_buf_printf(&c[0], "%llu", (unsigned long long)m->total);
 	pk_buf_printf(&c[1], "%llu", (unsigned long long)m->min);
 	pk_buf_printf(&c[2], "%llu", (unsigned long long)m->max);
-	fmt_dbl(&c[3], "%.2f", m->mean);
-	fmt_dbl(&c[4], "%.2f", m->stddev);
-	fmt_dbl(&c[5], "%.3f", m->cv);
-	fmt_dbl(&c[6], "%.3f", m->imbalance);
-	fmt_dbl(&c[7], "%.3f", m->gini);
-	fmt_dbl(&c[8], "%.3f", m->jain);
+	fmt_dbl(&c[3], 2, m->mean);
+	fmt_dbl(&c[4], 2, m->stddev);
+	fmt_dbl(&c[5], 3, m->cv);
+	fmt_dbl(&c[6], 3, m->imbalance);
+	fmt_dbl(&c[7], 3, m->gini);
+	fmt_dbl(&c[8], 3, m->jain);
 	pk_buf_printf(&c[9], "%zu", m->empty);
 }
 
