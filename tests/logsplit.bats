@@ -287,6 +287,10 @@ logsplit: 9 read, 3 used, 6 rejected'
 	run -2 logsplit -k campaign_id -n 4 -p 1 "$L/events.ndjson"
 	run -2 logsplit -k campaign_id -n 4 --partitioner sticky "$L/events.ndjson"
 	run -2 logsplit -k campaign_id -n 4 -T ts "$L/events.ndjson"
+	# -X dump prints the producer's configuration: Java placement, idempotence
+	run -0 logsplit -X dump
+	assert_line "partitioner = murmur2_random"
+	assert_line "enable.idempotence = true"
 	# random and roundrobin need no key
 	run -0 bash -c "logsplit --partitioner roundrobin -n 4 '$L/events.ndjson' | head -5 | jq -c .partition | paste -sd ' '"
 	assert_output "0 1 2 3 0"

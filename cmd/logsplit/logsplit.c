@@ -223,6 +223,22 @@ on_delivery(void *arg, const struct pk_kdr *dr)
 		ls->misplaced++;
 }
 
+/* -X dump: the producer's effective configuration, then exit (as kcat). */
+static void
+kafka_dump(struct ls *ls)
+{
+	struct pk_err err = PK_ERR_INIT;
+	struct pk_buf b = PK_BUF_INIT;
+
+	if (pk_kconf_env(&ls->kconf, &err) < 0 ||
+	    pk_kconf_dump(&ls->kconf, PK_KROLE_PRODUCER, &b, &err) < 0)
+		pk_die(ls->cli, &err);
+	if (pk_writer_write(ls->cli->out, b.p, b.len, &err) < 0)
+		pk_die(ls->cli, &err);
+	pk_buf_release(&b);
+	exit(pk_cli_finish(ls->cli, NULL, 0));
+}
+
 static void
 kafka_setup(struct ls *ls, long long nopt)
 {
@@ -232,15 +248,6 @@ kafka_setup(struct ls *ls, long long nopt)
 
 	if (pk_kconf_env(&ls->kconf, &err) < 0)
 		pk_die(ls->cli, &err);
-	if (ls->kconf.dump) {
-		struct pk_buf b = PK_BUF_INIT;
-
-		if (pk_kconf_dump(&ls->kconf, PK_KROLE_PRODUCER, &b, &err) < 0)
-			pk_die(ls->cli, &err);
-		fwrite(b.p, 1, b.len, stdout);
-		pk_buf_release(&b);
-		exit(fflush(stdout) == 0 ? 0 : 4);
-	}
 	ls->user_partitioner = pk_kconf_get(&ls->kconf, "partitioner") != NULL;
 	/* The topic's partition count decides placement: ask the cluster,
 	 * so that offline and online placement cannot silently differ. */
@@ -495,10 +502,12 @@ main(int argc, char *argv[])
 		}
 	}
 	pk_cli_input(&cli, &in);
+	if (ls.kconf.dump)
+		kafka_dump(&ls);
 
 	/* What goes with what. */
-	if (ls.brokers != NULL || ls.topic != NULL || ls.kconf.dump) {
-		if (ls.topic == NULL && !ls.kconf.dump)
+	if (ls.brokers != NULL || ls.topic != NULL) {
+		if (ls.topic == NULL)
 			pk_cli_usage(&cli, "-b needs -t TOPIC");
 		if (ls.template != NULL)
 			pk_cli_usage(&cli, "-O and -b/-t are two destinations: choose one");
@@ -553,7 +562,7 @@ main(int argc, char *argv[])
 	if (hot_keys != NULL && pk_part_hot_keys(&ls.part, hot_keys, (uint32_t)salt_factor, &err) < 0)
 		pk_die(&cli, &err);
 
-	if (ls.topic != NULL || ls.kconf.dump)
+	if (ls.topic != NULL)
 		kafka_setup(&ls, nopt);
 	else
 		ls.part.partitions = (int32_t)nopt;

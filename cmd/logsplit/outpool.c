@@ -48,7 +48,7 @@ struct outgroup {
 struct slot {
 	struct ofile *f;
 	char *buf;
-	size_t len;
+	size_t len, cap;
 	ZSTD_CCtx *zc;
 	z_stream zs;
 	int zsinit;
@@ -66,7 +66,6 @@ struct outpool {
 	size_t nslots;		/* slots handed out so far (<= o.max_open) */
 	struct slot *head, *tail;	/* most and least recently used open slots */
 	struct slot *freel;		/* released slots, linked by next */
-	size_t bufsize;
 	unsigned char *zout;
 	uint64_t reopens;
 	int committed;
@@ -118,9 +117,6 @@ outpool_new(const struct outpool_opts *o)
 	if (p->o.max_open < 1)
 		p->o.max_open = 1;
 	p->slots = pk_xcalloc(p->o.max_open, sizeof *p->slots);
-	/* 64 KiB per open file for the usual few files, less when thousands
-	 * stay open, so the buffers stay within a few tens of MiB. */
-	p->bufsize = p->o.max_open <= 256 ? (64u << 10) : (16u << 10);
 	p->next_live = live;
 	live = p;
 	if (!atexit_done) {
@@ -240,14 +236,21 @@ emit(struct outpool *p, struct slot *s, const void *data, size_t n, int end, str
 			s->zc = ZSTD_createCCtx();
 			if (s->zc == NULL)
 				return pk_err_set(err, PK_ERR_IO, "%s: zstd: out of memory", f->final);
+			/* Parameters stick across frames (ZSTD_e_end resets the
+			 * session only), so they are set once per context. */
+			if (ZSTD_isError(ZSTD_CCtx_setParameter(s->zc, ZSTD_c_compressionLevel,
+			    p->o.level)) ||
+			    ZSTD_isError(ZSTD_CCtx_setParameter(s->zc, ZSTD_c_checksumFlag, 1)))
+				return pk_err_set(err, PK_ERR_IO, "%s: zstd: bad level %d", f->final,
+				    p->o.level);
+			/* The first 16 open files compress on a worker thread
+			 * each, beside the parsing thread (1 MiB jobs keep each
+			 * context near 5 MiB); a libzstd without threads just
+			 * refuses, and compression stays inline. */
+			if (s < p->slots + 16 &&
+			    !ZSTD_isError(ZSTD_CCtx_setParameter(s->zc, ZSTD_c_nbWorkers, 1)))
+				ZSTD_CCtx_setParameter(s->zc, ZSTD_c_jobSize, 1 << 20);
 		}
-		/* A frame ended by a previous file leaves the context ready;
-		 * the level may be set between frames. */
-		if (ZSTD_isError(ZSTD_CCtx_setParameter(s->zc, ZSTD_c_compressionLevel,
-		    p->o.level)))
-			return pk_err_set(err, PK_ERR_IO, "%s: zstd: bad level %d", f->final,
-			    p->o.level);
-		ZSTD_CCtx_setParameter(s->zc, ZSTD_c_checksumFlag, 1);
 		do {
 			out.dst = p->zout;
 			out.size = ZOUT_SIZE;
@@ -457,8 +460,13 @@ slot_get(struct outpool *p, struct ofile *f, struct pk_err *err)
 		p->freel = s->next;
 		s->next = NULL;
 	}
-	if (s->buf == NULL)
-		s->buf = pk_xmalloc(p->bufsize);
+	if (s->buf == NULL) {
+		/* 128 KiB for the first 64 open files (fewer, larger writes in
+		 * the usual case), 16 KiB beyond, so that a thousand open files
+		 * take about 24 MiB of buffers. */
+		s->cap = s < p->slots + 64 ? (128u << 10) : (16u << 10);
+		s->buf = pk_xmalloc(s->cap);
+	}
 	s->len = 0;
 	s->gzopen = 0;
 	if (open_file(p, f, err) < 0)
@@ -516,7 +524,7 @@ outpool_line(struct outpool *p, struct outgroup *g, const void *data, size_t n,
 		lru_front(p, s);
 	}
 	f->bytes += n + 1;
-	if (n + 1 <= p->bufsize - s->len) {
+	if (n + 1 <= s->cap - s->len) {
 		memcpy(s->buf + s->len, data, n);
 		s->buf[s->len + n] = '\n';
 		s->len += n + 1;
@@ -524,7 +532,7 @@ outpool_line(struct outpool *p, struct outgroup *g, const void *data, size_t n,
 	}
 	if (drain(p, s, 0, err) < 0)
 		return -1;
-	if (n + 1 <= p->bufsize) {
+	if (n + 1 <= s->cap) {
 		memcpy(s->buf, data, n);
 		s->buf[n] = '\n';
 		s->len = n + 1;
@@ -656,7 +664,8 @@ outpool_commit(struct outpool *p, struct pk_err *err)
 		    pk_xstrndup(f->final, (size_t)(slash - f->final));
 	}
 	/* Make the renames durable, once per directory. */
-	qsort(dirs, ndirs, sizeof *dirs, cmpstr);
+	if (ndirs > 1)
+		qsort(dirs, ndirs, sizeof *dirs, cmpstr);
 	for (i = 0; i < ndirs; i++) {
 		if (i == 0 || strcmp(dirs[i], dirs[i - 1]) != 0) {
 			int fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
