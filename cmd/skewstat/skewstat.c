@@ -45,7 +45,7 @@ static const struct pk_opt options[] = {
 	{ 'k', "key", PK_ARG_REQUIRED, "FIELD[,...]", "read records: partition key (dotted paths; a,b is a composite key)" },
 	{ OPT_KEY_JOIN, "key-join", PK_ARG_REQUIRED, "SEP", "separator of composite key parts (default '|')" },
 	{ 'n', "partitions", PK_ARG_REQUIRED, "N", "number of partitions (records; counts: fixes the count)" },
-	{ OPT_PARTITIONER, "partitioner", PK_ARG_REQUIRED, "NAME[,...]", "murmur2 (default), fnv1a, crc32, random, roundrobin; more than one compares them" },
+	{ OPT_PARTITIONER, "partitioner", PK_ARG_REQUIRED, "NAME[,...]", "murmur2 (default), fnv1a, crc32, random, roundrobin; several compare" },
 	{ OPT_KEY_ENCODING, "key-encoding", PK_ARG_REQUIRED, "ENC", "key bytes: utf8 (default), int32, int64, raw" },
 	{ OPT_NULL_KEY, "null-key", PK_ARG_REQUIRED, "POLICY", "records without a key: roundrobin (default), random, PARTITION, reject" },
 	{ OPT_SEED, "seed", PK_ARG_REQUIRED, "N", "seed of the random partitioner and --null-key random" },
@@ -606,8 +606,7 @@ main(int argc, char *argv[])
 	sk.target = 1.5;
 	sk.max_salt = 1024;
 	sk.max_imbalance = -1;
-	cli.description = "Diagnose partition skew from records, per-partition counts or a live "
-	    "topic: metrics, hot partitions and keys, what-if and salting.";
+	cli.description = "Diagnose partition skew: metrics, hot partitions and keys, what-if, salting.";
 	cli.formats = "ndjson,table,prom";
 
 	while ((opt = pk_cli_getopt(&cli, argc, argv)) != -1) {
