@@ -335,5 +335,19 @@ main(int argc, char *argv[])
 	for (i = 0; i < wa.nshards; i++)
 		shard_free(wa.shards[i]);
 	free(wa.shards);
+	for (i = 0; i < wa.ng; i++) {
+		pk_path_release(&wa.gpaths[i]);
+		free(wa.win.gnames[i]);
+	}
+	free(wa.gpaths);
+	free(wa.win.gnames);
+	for (i = 0; i < wa.nold; i++)
+		free(wa.old[i].path);
+	free(wa.old);
+	free(wa.pos);
+	free(wa.opath);
+	free(renames);
+	pk_path_release(&wa.tpath);
+	agg_cfg_release(&wa.agg);
 	return pk_cli_finish(&cli, &in, 0);
 }

@@ -71,6 +71,7 @@ parser_init(struct parser *ps, const struct wa *wa)
 	memset(&ps->why, 0, sizeof ps->why);
 	memset(&ps->tmp, 0, sizeof ps->tmp);
 	ps->v = pk_xcalloc(wa->agg.ns + 1, sizeof *ps->v);
+	pk_buf_grow(&ps->key, 64);	/* never NULL, even for an empty key */
 }
 
 static void
@@ -741,6 +742,7 @@ read_parallel(struct wa *wa, size_t k, uint64_t size, struct pk_err *err)
 		ch[i].path = wa->paths[k];
 		ch[i].hold = wa->state_path != NULL;
 		parser_init(&ch[i].ps, wa);
+		pk_buf_grow(&ch[i].arena, 1 << 16);
 	}
 	while (!done && !pk_cli_interrupted()) {
 		size_t n = 0;

@@ -376,6 +376,8 @@ cmp_rows(const void *a, const void *b)
 void
 shard_sort_rows(struct shard *s)
 {
+	if (s->nrows < 2)
+		return;
 	sorting = s;
 	qsort(s->rows, s->nrows, sizeof *s->rows, cmp_rows);
 	sorting = NULL;
@@ -533,8 +535,10 @@ advance_panes(struct shard *s, int64_t wm)
 		gtab_release(&p->g, c->agg);
 		free(p);
 	}
-	memmove(s->panes, s->panes + k, (s->np - k) * sizeof *s->panes);
-	s->np -= k;
+	if (k > 0) {
+		memmove(s->panes, s->panes + k, (s->np - k) * sizeof *s->panes);
+		s->np -= k;
+	}
 }
 
 static int
@@ -846,7 +850,8 @@ shard_set_wm(struct shard *s, int64_t wm)
 			if (g->list == NULL)
 				queue_push(s, g, forget_at(s->cfg, g));
 	}
-	qsort(s->q + n0, s->qt - n0, sizeof *s->q, cmp_qent);
+	if (s->qt - n0 > 1)
+		qsort(s->q + n0, s->qt - n0, sizeof *s->q, cmp_qent);
 }
 
 /* --- saved form ---------------------------------------------------------------------------- */
