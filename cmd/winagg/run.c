@@ -465,6 +465,8 @@ struct chunk {
 	int hold;
 	struct item *it;
 	size_t n, cap;
+	uint32_t *byshard;	/* record indexes grouped by shard, each group in order */
+	size_t *sfirst;		/* shard s: byshard[sfirst[s] .. sfirst[s + 1]) */
 	struct agg_val *vals;
 	size_t nv, capv;
 	struct pk_buf arena;
@@ -494,6 +496,30 @@ chunk_item(struct chunk *c)
 	}
 	memset(&c->it[c->n], 0, sizeof c->it[c->n]);
 	return &c->it[c->n++];
+}
+
+/* A counting sort of the chunk's records by shard, so each shard thread
+ * reads only its own items. */
+static void
+index_by_shard(struct chunk *c)
+{
+	const struct wa *wa = c->wa;
+	size_t ns = wa->nshards, i, s;
+	size_t *at = pk_xcalloc(ns + 1, sizeof *at);
+
+	c->byshard = pk_xrealloc(c->byshard, (c->n ? c->n : 1) * sizeof *c->byshard);
+	c->sfirst = pk_xrealloc(c->sfirst, (ns + 1) * sizeof *c->sfirst);
+	memset(c->sfirst, 0, (ns + 1) * sizeof *c->sfirst);
+	for (i = 0; i < c->n; i++)
+		if (c->it[i].kind == IT_REC)
+			c->sfirst[WA_SHARD(wa, c->it[i].khash) + 1]++;
+	for (s = 0; s < ns; s++)
+		c->sfirst[s + 1] += c->sfirst[s];
+	memcpy(at, c->sfirst, (ns + 1) * sizeof *at);
+	for (i = 0; i < c->n; i++)
+		if (c->it[i].kind == IT_REC)
+			c->byshard[at[WA_SHARD(wa, c->it[i].khash)]++] = (uint32_t)i;
+	free(at);
 }
 
 static void *
@@ -585,6 +611,7 @@ parse_chunk(void *arg)
 	}
 done:
 	pk_reader_free(r);
+	index_by_shard(c);
 	return NULL;
 fail:
 	c->failed = 1;
@@ -619,13 +646,15 @@ run_shard(void *arg)
 	for (c = 0; c < j->nchunks; c++) {
 		struct chunk *ch = &j->chunks[c];
 
-		for (i = 0; i < ch->n; i++) {
-			struct item *it = &ch->it[i];
+		size_t k;
+
+		for (k = ch->sfirst[j->s]; k < ch->sfirst[j->s + 1]; k++) {
+			struct item *it;
 			struct win_rec r;
 			int rc;
 
-			if (it->kind != IT_REC || WA_SHARD(wa, it->khash) != j->s)
-				continue;
+			i = ch->byshard[k];
+			it = &ch->it[i];
 			for (x = 0; x < wa->agg.ns; x++) {
 				v[x] = ch->vals[it->voff + x];
 				if (v[x].present && wa->agg.s[x].kind == SLOT_TEXT)
@@ -826,6 +855,8 @@ read_parallel(struct wa *wa, size_t k, uint64_t size, struct pk_err *err)
 out:
 	for (i = 0; i < nj; i++) {
 		free(ch[i].it);
+		free(ch[i].byshard);
+		free(ch[i].sfirst);
 		free(ch[i].vals);
 		pk_buf_release(&ch[i].arena);
 		parser_release(&ch[i].ps);

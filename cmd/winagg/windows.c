@@ -62,6 +62,8 @@ struct shard {
 	struct pk_buf rdata;
 	void *tmp;		/* one state block for combining panes */
 	uint64_t live;
+	struct pk_buf pfx;	/* the row prefix of window [pfx_start, pfx_end) */
+	int64_t pfx_start, pfx_end;
 };
 
 static int64_t
@@ -270,6 +272,7 @@ shard_free(struct shard *s)
 	free(s->rows);
 	free(s->tmp);
 	pk_buf_release(&s->rdata);
+	pk_buf_release(&s->pfx);
 	free(s);
 }
 
@@ -315,11 +318,18 @@ row(struct shard *s, int64_t start, int64_t end, uint64_t seq, const unsigned ch
 	r->klen = klen;
 	pk_buf_add(d, key, klen);
 	r->toff = d->len;
-	pk_buf_adds(d, "{\"window_start\":\"");
-	pk_time_format(start, d);
-	pk_buf_adds(d, "\",\"window_end\":\"");
-	pk_time_format(end, d);
-	pk_buf_addc(d, '"');
+	/* The rows of a window share their prefix: formatted once. */
+	if (s->pfx_start != start || s->pfx_end != end || s->pfx.len == 0) {
+		pk_buf_reset(&s->pfx);
+		pk_buf_adds(&s->pfx, "{\"window_start\":\"");
+		pk_time_format(start, &s->pfx);
+		pk_buf_adds(&s->pfx, "\",\"window_end\":\"");
+		pk_time_format(end, &s->pfx);
+		pk_buf_addc(&s->pfx, '"');
+		s->pfx_start = start;
+		s->pfx_end = end;
+	}
+	pk_buf_add(d, s->pfx.p, s->pfx.len);
 	key_render(s->cfg, key, klen, d);
 	agg_render(s->cfg->agg, st, d);
 	pk_buf_adds(d, "}\n");
