@@ -879,9 +879,21 @@ to_tps(struct pk_kcons *k, const rd_kafka_topic_partition_list_t *l)
 	return k->tps;
 }
 
+/* Group errors that a coming rebalance resolves: the offsets stay stored. */
+static int
+rebalancing(rd_kafka_resp_err_t e)
+{
+	return e == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS ||
+	    e == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION ||
+	    e == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID ||
+	    e == RD_KAFKA_RESP_ERR__STATE ||
+	    e == RD_KAFKA_RESP_ERR_NOT_COORDINATOR ||
+	    e == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE;
+}
+
 /*
- * Commit stored offsets; only partitions in `only` when it is not NULL.
- * 0 or -1 with err.
+ * Commit stored offsets of assigned partitions; only those in `only` when
+ * it is not NULL. 0 done, 1 deferred by a rebalance, -1 with err.
  */
 static int
 commit_stored(struct pk_kcons *k, const rd_kafka_topic_partition_list_t *only,
@@ -897,6 +909,8 @@ commit_stored(struct pk_kcons *k, const rd_kafka_topic_partition_list_t *only,
 
 		if (kp->stored < 0 || kp->stored == kp->committed)
 			continue;
+		if (only == NULL && !kp->assigned)
+			continue;	/* another member owns it now */
 		if (only != NULL && rd_kafka_topic_partition_list_find(only, kp->topic,
 		    kp->partition) == NULL)
 			continue;
@@ -911,8 +925,9 @@ commit_stored(struct pk_kcons *k, const rd_kafka_topic_partition_list_t *only,
 		if (l->elems[j].err)
 			e = l->elems[j].err;
 	if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		rc = kerr(&k->h.sec, err, PK_ERR_KAFKA, "cannot commit offsets: %s",
+		kerr(&k->h.sec, err, PK_ERR_KAFKA, "cannot commit offsets: %s",
 		    rd_kafka_err2str(e));
+		rc = rebalancing(e) ? 1 : -1;
 	} else {
 		for (j = 0; j < l->cnt; j++)
 			part_slot(k, l->elems[j].topic, l->elems[j].partition)->committed =
@@ -930,7 +945,7 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_partition_lis
 	int cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
 	struct pk_err cerr = PK_ERR_INIT;
 	rd_kafka_error_t *ke;
-	int i;
+	int i, rc;
 
 	if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		for (i = 0; i < l->cnt; i++) {
@@ -954,10 +969,18 @@ rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e, rd_kafka_topic_partition_lis
 	/* Revoked (or lost): the caller finishes its output, then we commit. */
 	if (k->hooks.revoked != NULL)
 		k->hooks.revoked(k->hooks.arg, to_tps(k, l), (size_t)l->cnt);
-	if (e == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && !rd_kafka_assignment_lost(rk) &&
-	    commit_stored(k, l, &cerr) < 0) {
-		k->commit_failed = 1;
-		copy_str(k->commit_msg, sizeof k->commit_msg, cerr.msg);
+	if (e == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && !rd_kafka_assignment_lost(rk)) {
+		rc = commit_stored(k, l, &cerr);
+		if (rc < 0) {
+			k->commit_failed = 1;
+			copy_str(k->commit_msg, sizeof k->commit_msg, cerr.msg);
+		} else if (rc > 0 && k->h.log != NULL) {
+			/* At-least-once: the next owner reads these records again. A
+			 * real broker takes commits while a rebalance is prepared;
+			 * librdkafka 2.0.2's mock refuses them. */
+			k->h.log(k->h.log_arg, 4, "COMMIT",
+			    "offsets of revoked partitions not committed, their records will be read again");
+		}
 	}
 	for (i = 0; i < l->cnt; i++) {
 		struct kpart *kp = part_slot(k, l->elems[i].topic, l->elems[i].partition);
@@ -1190,7 +1213,11 @@ pk_kcons_store(struct pk_kcons *k, const char *topic, int32_t partition, int64_t
 int
 pk_kcons_commit(struct pk_kcons *k, struct pk_err *err)
 {
-	return commit_stored(k, NULL, err);
+	int rc = commit_stored(k, NULL, err);
+
+	if (rc > 0)
+		pk_err_clear(err);
+	return rc;
 }
 
 int
@@ -1277,6 +1304,8 @@ pk_kcons_close(struct pk_kcons *k, struct pk_err *err)
 		/* Commit first: close's revoke may come after the group is gone. */
 		if (!k->h.fatal)
 			rc = commit_stored(k, NULL, err);
+		if (rc > 0)
+			rc = 0;		/* close's revoke commits them, if it can */
 		rd_kafka_consumer_close(k->h.rk);
 		if (rc == 0 && k->commit_failed)
 			rc = kerr(&k->h.sec, err, PK_ERR_KAFKA, "%s", k->commit_msg);

@@ -210,7 +210,12 @@ int pk_kcons_poll(struct pk_kcons *k, int timeout_ms, const struct pk_krec **rec
     struct pk_err *err);
 /* Mark topic/partition as done up to and including offset (durable output). */
 void pk_kcons_store(struct pk_kcons *k, const char *topic, int32_t partition, int64_t offset);
-/* Synchronously commit the stored offsets not yet committed. 0 or -1 with err. */
+/*
+ * Synchronously commit the stored offsets (of assigned partitions) not yet
+ * committed. 0 done; 1 deferred because the group is rebalancing (they stay
+ * stored, and are committed at the next commit or on revocation); -1 with
+ * err.
+ */
 int pk_kcons_commit(struct pk_kcons *k, struct pk_err *err);
 /* Number of partitions of topic from broker metadata: >0, or -1 with err. */
 int pk_kcons_partitions(struct pk_kcons *k, const char *topic, int timeout_ms,

@@ -6,7 +6,8 @@
  *   pk-kafka consume    -b B -t T -G GROUP [-e] [-c N] [--unwrap] [-X p=v]... [-F file]
  *   pk-kafka watermarks -b B -t T
  *   pk-kafka lag        -b B -t T -G GROUP
- *   pk-kafka txn        -b B -t T -X transactional.id=ID [--abort] [-K SEP]
+ *   pk-kafka txn        -b B -t T -X transactional.id=ID [--abort] [--no-flush] [-K SEP]
+ *   pk-kafka unwrap     (kcat -J envelopes on stdin to their payload bytes)
  *
  * produce and txn read lines from stdin: with -K SEP the bytes before the
  * first SEP are the key (as kcat -K); with -J each line is a kcat -J
@@ -17,6 +18,7 @@
  * has printed (after flushing stdout). -X dump prints the configuration.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,7 @@ struct opts {
 	int json_in;
 	int unwrap;
 	int abort_txn;
+	int no_flush;
 	struct pk_khdr hdrs[MAX_HDRS];
 	size_t nhdrs;
 	struct pk_kconf conf;
@@ -59,17 +62,19 @@ usage(const char *msg)
 	if (msg != NULL)
 		fprintf(stderr, "pk-kafka: %s\n", msg);
 	fprintf(stderr,
-	    "usage: pk-kafka produce|consume|watermarks|lag|txn -b BROKERS -t TOPIC\n"
+	    "usage: pk-kafka produce|consume|watermarks|lag|txn|unwrap -b BROKERS -t TOPIC\n"
 	    "           [-G GROUP] [-p PARTITION] [-K SEP] [-J] [-H name=value] [-e] [-c N]\n"
-	    "           [--unwrap] [--abort] [-X prop=value] [-F file]\n");
+	    "           [--unwrap] [--abort] [--no-flush] [-X prop=value] [-F file]\n");
 	exit(2);
 }
+
+static int verbose_log;
 
 static void
 log_line(void *arg, int level, const char *fac, const char *msg)
 {
 	(void)arg;
-	if (level <= 4)
+	if (level <= 4 || verbose_log)
 		fprintf(stderr, "pk-kafka: %s: %s\n", fac, msg);
 }
 
@@ -164,6 +169,8 @@ parse_args(struct opts *o, int argc, char *argv[])
 			o->unwrap = 1;
 		} else if (strcmp(a, "--abort") == 0) {
 			o->abort_txn = 1;
+		} else if (strcmp(a, "--no-flush") == 0) {
+			o->no_flush = 1;
 		} else if (v == NULL) {
 			usage("option needs an argument or is unknown");
 		} else {
@@ -203,6 +210,7 @@ parse_args(struct opts *o, int argc, char *argv[])
 		}
 	}
 	o->conf.log = log_line;
+	verbose_log = pk_kconf_get(&o->conf, "debug") != NULL;
 	if (o->conf.dump) {
 		struct pk_buf out = PK_BUF_INIT;
 		int consumer = strcmp(o->cmd, "consume") == 0 || strcmp(o->cmd, "lag") == 0 ||
@@ -215,7 +223,7 @@ parse_args(struct opts *o, int argc, char *argv[])
 		pk_buf_release(&out);
 		exit(fclose(stdout) == 0 ? 0 : 4);
 	}
-	if (o->topic == NULL)
+	if (o->topic == NULL && strcmp(o->cmd, "unwrap") != 0)
 		usage("-t TOPIC is required");
 }
 
@@ -346,6 +354,10 @@ cmd_txn(struct opts *o)
 	if (pk_kprod_txn_init(p, 10000, &err) != 0 || pk_kprod_txn_begin(p, &err) != 0)
 		die(&err);
 	send_lines(o, p);
+	/* Flushed first, so an aborted transaction's records are in the log
+	 * (and must be hidden by read_committed readers), not merely purged. */
+	if (!o->no_flush && pk_kprod_flush(p, 10000, &err) < 0)
+		die(&err);
 	rc = o->abort_txn ? pk_kprod_txn_abort(p, 10000, &err) : pk_kprod_txn_commit(p, 10000, &err);
 	if (rc != 0) {
 		pk_kprod_close(p, NULL);
@@ -355,6 +367,15 @@ cmd_txn(struct opts *o)
 	if (pk_kprod_close(p, &err) < 0 && !o->abort_txn)
 		die(&err);
 	return 0;
+}
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
 }
 
 struct consume_state {
@@ -378,9 +399,9 @@ on_revoked(void *arg, const struct pk_ktp *tps, size_t n)
 	struct consume_state *st = arg;
 
 	(void)tps;
-	(void)n;
 	st->revoked_events++;
 	flush_stdout();
+	fprintf(stderr, "pk-kafka: revoked %zu partitions\n", n);
 }
 
 static void
@@ -388,9 +409,14 @@ on_assigned(void *arg, const struct pk_ktp *tps, size_t n)
 {
 	struct consume_state *st = arg;
 
-	(void)tps;
-	(void)n;
+	size_t i;
+
 	st->assigned_events++;
+	/* Tests wait for this line to know the group has settled. */
+	fprintf(stderr, "pk-kafka: assigned %zu partitions:", n);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, " %d", (int)tps[i].partition);
+	fprintf(stderr, "\n");
 }
 
 static int
@@ -410,11 +436,13 @@ cmd_consume(struct opts *o)
 	st.k = pk_kcons_new(&o->conf, o->group, o->at_end, &hooks, &err);
 	if (st.k == NULL)
 		die(&err);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
 	topics[0] = o->topic;
 	if (pk_kcons_subscribe(st.k, topics, 1, &err) < 0)
 		die(&err);
-	while (o->count < 0 || got < o->count) {
-		rc = pk_kcons_poll(st.k, 200, &rec, &err);
+	while (!stop && (o->count < 0 || got < o->count)) {
+		rc = pk_kcons_poll(st.k, 100, &rec, &err);
 		if (rc < 0)
 			die(&err);
 		if (rc == 0)
@@ -495,6 +523,38 @@ cmd_query(struct opts *o, int lag)
 	return 0;
 }
 
+/* kcat -J envelopes on stdin to their payloads, one a line (null ones skipped). */
+static int
+cmd_unwrap(void)
+{
+	struct lines in = { NULL, 1u << 20, 0, 0, 0 };
+	struct pk_buf out = PK_BUF_INIT;
+	struct pk_err err = PK_ERR_INIT;
+	unsigned long lineno = 0;
+	char *line;
+	size_t n;
+	int rc;
+
+	in.buf = pk_xmalloc(in.cap);
+	while (next_line(&in, &line, &n)) {
+		lineno++;
+		if (n == 0)
+			continue;
+		pk_buf_reset(&out);
+		if ((rc = pk_kcat_unwrap(line, n, &out, &err)) < 0) {
+			fprintf(stderr, "pk-kafka: <stdin>:%lu: %s\n", lineno, err.msg);
+			return 3;
+		}
+		if (rc == 0)
+			continue;
+		pk_buf_addc(&out, '\n');
+		fwrite(out.p, 1, out.len, stdout);
+	}
+	free(in.buf);
+	pk_buf_release(&out);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -513,6 +573,8 @@ main(int argc, char *argv[])
 		rc = cmd_query(&o, 1);
 	else if (strcmp(o.cmd, "txn") == 0)
 		rc = cmd_txn(&o);
+	else if (strcmp(o.cmd, "unwrap") == 0)
+		rc = cmd_unwrap();
 	else
 		usage("unknown command");
 	pk_kconf_release(&o.conf);
