@@ -167,6 +167,29 @@ AGGS=count,sum:clicks,sum:cost,min:cost,max:cost,avg:cost,first:event_id,last:ev
 	done
 }
 
+@test "winagg: -j N resumes mid-file and mid-line from --state, as one run would" {
+	# cut so that the second and third runs each have > 16 MiB to parse in parallel
+	python3 - "$GEN/200k.ndjson" "$T" <<-'EOF'
+	import sys
+	d = open(sys.argv[1], "rb").read()
+	cuts = [0, 1000001, 19000003, len(d)]
+	for i in range(3):
+	    open("%s/p%d" % (sys.argv[2], i), "wb").write(d[cuts[i]:cuts[i + 1]])
+	EOF
+	mkdir "$T/out"
+	: >"$T/grow"
+	for i in 0 1 2 flush; do
+		[ "$i" = flush ] && set -- --flush || { cat "$T/p$i" >>"$T/grow"; set --; }
+		winagg -q -j 2 -T ts --tumble 1m -g campaign_id -a "$AGGS" --state "$T/st" -O "$T/out" \
+			--reject "$T/rej" "$@" "$T/grow"
+	done
+	cat "$T/out"/*.ndjson >"$T/union"
+	winagg -q -j 1 -T ts --tumble 1m -g campaign_id -a "$AGGS" --reject "$T/rej1" "$GEN/200k.ndjson" >"$T/one"
+	cmp "$T/union" "$T/one"
+	# line numbers run on across runs
+	cmp <(jq -r .line "$T/rej") <(jq -r .line "$T/rej1")
+}
+
 @test "winagg: cron simulation: 20 appends, --state -O after each, one run killed, union equals one run" {
 	python3 - "$GEN/50k.ndjson" "$T" <<-'EOF'
 	import random, sys

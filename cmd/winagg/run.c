@@ -751,59 +751,117 @@ log_chunk(struct wa *wa, struct chunk *c, int fd, long base, struct pk_err *err)
 /* Bytes of a file each thread parses per round. */
 #define CHUNK_BYTES ((uint64_t)8 << 20)
 
+/* Threads started now and joined later (the parse of the next round runs
+ * while the shards work on this one). */
+struct tgroup {
+	pthread_t *th;
+	size_t n;
+};
+
+static int
+start_threads(struct tgroup *tg, void *(*fn)(void *), void *args, size_t size, size_t n,
+    struct pk_err *err)
+{
+	size_t i;
+
+	tg->th = pk_xcalloc(n, sizeof *tg->th);
+	tg->n = 0;
+	for (i = 0; i < n; i++) {
+		if (pthread_create(&tg->th[i], NULL, fn, (char *)args + i * size) != 0)
+			return pk_err_errno(err, PK_ERR_IO, "cannot start a thread");
+		tg->n++;
+	}
+	return 0;
+}
+
+static void
+join_threads(struct tgroup *tg)
+{
+	size_t i;
+
+	for (i = 0; i < tg->n; i++)
+		pthread_join(tg->th[i], NULL);
+	free(tg->th);
+	tg->th = NULL;
+	tg->n = 0;
+}
+
+/* Lay out the chunks of a round from byte pos: CHUNK_BYTES each, the
+ * last one to the end of the file. Returns how many. */
+static size_t
+plan_round(struct chunk *ch, size_t nj, uint64_t pos, uint64_t size)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < nj; i++) {
+		uint64_t s = pos + i * CHUNK_BYTES;
+
+		ch[i].start = s;
+		ch[i].at_line = i == 0;
+		ch[i].end = s + CHUNK_BYTES;
+		ch[i].failed = 0;
+		n++;
+		if (ch[i].end >= size) {
+			ch[i].end = UINT64_MAX;
+			break;
+		}
+	}
+	return n;
+}
+
+/*
+ * A large plain file on every core, in rounds: N threads parse N chunks;
+ * one pass in arrival order numbers the records and gives each the
+ * watermark it arrived under; N threads add them to the groups they own,
+ * while the next round's chunks are being parsed; then the rejects and
+ * late records are logged in line order and the closed windows written.
+ */
 static int
 read_parallel(struct wa *wa, size_t k, uint64_t size, struct pk_err *err)
 {
 	struct inpos *p = &wa->pos[k];
-	size_t nj = (size_t)wa->jobs, i, c;
-	struct chunk *ch = pk_xcalloc(nj, sizeof *ch);
+	size_t nj = (size_t)wa->jobs, i, c, b, n[2] = { 0, 0 };
+	struct chunk *ch[2];
 	struct shard_job *sj = pk_xcalloc(wa->nshards, sizeof *sj);
+	struct tgroup next = { NULL, 0 };
 	uint64_t pos = p->off;
 	long base = (long)p->line;
-	int fd = -1, rc = 0, done = 0;
+	int fd = -1, rc = 0, done = 0, cur = 0;
 
+	for (b = 0; b < 2; b++) {
+		ch[b] = pk_xcalloc(nj, sizeof *ch[b]);
+		for (i = 0; i < nj; i++) {
+			ch[b][i].wa = wa;
+			ch[b][i].path = wa->paths[k];
+			ch[b][i].hold = wa->state_path != NULL;
+			parser_init(&ch[b][i].ps, wa);
+			pk_buf_grow(&ch[b][i].arena, 1 << 16);
+		}
+	}
 	if ((fd = open(wa->paths[k], O_RDONLY | O_CLOEXEC)) < 0) {
 		rc = pk_err_errno(err, PK_ERR_IO, "%s", wa->paths[k]);
 		goto out;
 	}
-	for (i = 0; i < nj; i++) {
-		ch[i].wa = wa;
-		ch[i].path = wa->paths[k];
-		ch[i].hold = wa->state_path != NULL;
-		parser_init(&ch[i].ps, wa);
-		pk_buf_grow(&ch[i].arena, 1 << 16);
+	n[cur] = plan_round(ch[cur], nj, pos, size);
+	if (run_threads(parse_chunk, ch[cur], sizeof *ch[cur], n[cur], err) != 0) {
+		rc = -1;
+		goto out;
 	}
-	while (!done && !pk_cli_interrupted()) {
-		size_t n = 0;
+	for (;;) {
+		struct chunk *cc = ch[cur];
+		size_t nc = n[cur];
+		uint64_t npos = pos;
 
-		/* This round's chunks: CHUNK_BYTES each, the last to the end. */
-		for (i = 0; i < nj; i++) {
-			uint64_t s = pos + i * CHUNK_BYTES;
-
-			ch[i].start = s;
-			ch[i].at_line = i == 0;
-			ch[i].end = s + CHUNK_BYTES;
-			ch[i].failed = 0;
-			n++;
-			if (ch[i].end >= size) {
-				ch[i].end = UINT64_MAX;
-				break;
-			}
-		}
-		if (run_threads(parse_chunk, ch, sizeof *ch, n, err) != 0) {
-			rc = -1;
-			goto out;
-		}
-		for (i = 0; i < n; i++)
-			if (ch[i].failed) {
-				*err = ch[i].err;
+		for (i = 0; i < nc; i++)
+			if (cc[i].failed) {
+				*err = cc[i].err;
 				rc = -1;
 				goto out;
 			}
 		/* Arrival order: sequence numbers and each record's watermark. */
-		for (c = 0; c < n; c++)
-			for (i = 0; i < ch[c].n; i++) {
-				struct item *it = &ch[c].it[i];
+		for (c = 0; c < nc; c++) {
+			for (i = 0; i < cc[c].n; i++) {
+				struct item *it = &cc[c].it[i];
 
 				if (it->kind != IT_REC)
 					continue;
@@ -811,11 +869,25 @@ read_parallel(struct wa *wa, size_t k, uint64_t size, struct pk_err *err)
 				it->wm = wa_wm(wa);
 				wa_seen(wa, k, it->t);
 			}
+			if (cc[c].endpos > npos)
+				npos = cc[c].endpos;
+			if (cc[c].eof)
+				done = 1;
+		}
+		/* The next round is parsed while the shards work on this one. */
+		if (!done && !pk_cli_interrupted()) {
+			n[!cur] = plan_round(ch[!cur], nj, npos, size);
+			if (start_threads(&next, parse_chunk, ch[!cur], sizeof *ch[!cur], n[!cur],
+			    err) != 0) {
+				rc = -1;
+				goto out;
+			}
+		}
 		for (i = 0; i < wa->nshards; i++) {
 			sj[i].wa = wa;
 			sj[i].s = i;
-			sj[i].chunks = ch;
-			sj[i].nchunks = n;
+			sj[i].chunks = cc;
+			sj[i].nchunks = nc;
 			sj[i].wm_end = wa_wm(wa);
 			sj[i].nlate = 0;
 			sj[i].failed = 0;
@@ -833,35 +905,40 @@ read_parallel(struct wa *wa, size_t k, uint64_t size, struct pk_err *err)
 				goto out;
 			}
 			for (x = 0; x < sj[i].nlate; x++)
-				ch[sj[i].late[x][0]].it[sj[i].late[x][1]].late = 1;
+				cc[sj[i].late[x][0]].it[sj[i].late[x][1]].late = 1;
 		}
-		for (c = 0; c < n; c++) {
-			if (log_chunk(wa, &ch[c], fd, base, err) != 0) {
+		for (c = 0; c < nc; c++) {
+			if (log_chunk(wa, &cc[c], fd, base, err) != 0) {
 				rc = -1;
 				goto out;
 			}
-			base += ch[c].nlines;
-			pos = ch[c].endpos > pos ? ch[c].endpos : pos;
-			if (ch[c].eof)
-				done = 1;
+			base += cc[c].nlines;
 		}
+		pos = npos;
 		p->off = pos;
 		p->line = base;
 		if (drain(wa, 1, err) != 0) {
 			rc = -1;
 			goto out;
 		}
+		if (next.n == 0)
+			break;
+		join_threads(&next);
+		cur = !cur;
 	}
 out:
-	for (i = 0; i < nj; i++) {
-		free(ch[i].it);
-		free(ch[i].byshard);
-		free(ch[i].sfirst);
-		free(ch[i].vals);
-		pk_buf_release(&ch[i].arena);
-		parser_release(&ch[i].ps);
+	join_threads(&next);
+	for (b = 0; b < 2; b++) {
+		for (i = 0; i < nj; i++) {
+			free(ch[b][i].it);
+			free(ch[b][i].byshard);
+			free(ch[b][i].sfirst);
+			free(ch[b][i].vals);
+			pk_buf_release(&ch[b][i].arena);
+			parser_release(&ch[b][i].ps);
+		}
+		free(ch[b]);
 	}
-	free(ch);
 	for (i = 0; i < wa->nshards; i++)
 		free(sj[i].late);
 	free(sj);
