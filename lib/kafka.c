@@ -771,7 +771,8 @@ by_topic_partition(const void *a, const void *b)
 const struct pk_kpcount *
 pk_kprod_counts(struct pk_kprod *p, size_t *n)
 {
-	qsort(p->counts, p->ncounts, sizeof *p->counts, by_topic_partition);
+	if (p->ncounts > 1)
+		qsort(p->counts, p->ncounts, sizeof *p->counts, by_topic_partition);
 	p->last = 0;
 	*n = p->ncounts;
 	return p->counts;

@@ -172,7 +172,7 @@ get_int(const struct pk_jval *v, int64_t min, int64_t max, int64_t *out)
 
 	if (v->type == PK_J_NULL)
 		return 0;
-	if (!pk_jval_i64(v, &i) || i < min || i > max)
+	if (v->type != PK_J_NUM || !pk_jval_i64(v, &i) || i < min || i > max)
 		return -1;
 	*out = i;
 	return 0;
