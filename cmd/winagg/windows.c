@@ -104,27 +104,44 @@ key_render(const struct win_cfg *cfg, const unsigned char *k, size_t n, struct p
 	size_t i = 0, f;
 
 	for (f = 0; f < cfg->ng && i < n; f++) {
-		int tag = k[i++];
+		int tag = k[i++], nul = 0;
+		size_t from = i;
+		const char *p;
+		size_t len;
 
-		pk_buf_reset(&v);
 		while (i + 1 < n && !(k[i] == 0 && k[i + 1] == 0)) {
 			if (k[i] == 0) {
-				pk_buf_addc(&v, '\0');
+				nul = 1;
 				i += 2;
 			} else {
-				pk_buf_addc(&v, (char)k[i++]);
+				i++;
 			}
 		}
+		p = (const char *)k + from;
+		len = i - from;
 		i += 2;
+		if (nul) {
+			/* undo the 0x00 0xff escapes */
+			size_t j;
+
+			pk_buf_reset(&v);
+			for (j = 0; j < len; j++) {
+				pk_buf_addc(&v, p[j]);
+				if (p[j] == 0)
+					j++;
+			}
+			p = v.p;
+			len = v.len;
+		}
 		pk_buf_addc(out, ',');
 		pk_buf_add_json_str(out, cfg->gnames[f], strlen(cfg->gnames[f]));
 		pk_buf_addc(out, ':');
 		if (tag == KEY_NULL)
 			pk_buf_adds(out, "null");
 		else if (tag == KEY_STR)
-			pk_buf_add_json_str(out, v.p ? v.p : "", v.len);
+			pk_buf_add_json_str(out, p ? p : "", len);
 		else
-			pk_buf_add(out, v.p, v.len);
+			pk_buf_add(out, p, len);
 	}
 	pk_buf_release(&v);
 }
@@ -383,13 +400,44 @@ cmp_rows(const void *a, const void *b)
 	return win_row_cmp(a, sorting->rdata.p, b, sorting->rdata.p, sorting->cfg->update);
 }
 
+static int
+cmp_keys(const void *a, const void *b)
+{
+	const struct win_row *p = a, *q = b;
+	size_t n = p->klen < q->klen ? p->klen : q->klen;
+	int c = memcmp(sorting->rdata.p + p->koff, sorting->rdata.p + q->koff, n);
+
+	return c ? c : (p->klen > q->klen) - (p->klen < q->klen);
+}
+
 void
 shard_sort_rows(struct shard *s)
 {
+	size_t i, a;
+
 	if (s->nrows < 2)
 		return;
 	sorting = s;
-	qsort(s->rows, s->nrows, sizeof *s->rows, cmp_rows);
+	/* Final rows come window by window in (end, start) order, tumbling and
+	 * hopping ones at least: then only the groups of each window need
+	 * sorting, in runs far shorter than the whole. */
+	for (i = 1; i < s->nrows && !s->cfg->update; i++) {
+		const struct win_row *p = &s->rows[i - 1], *q = &s->rows[i];
+
+		if (p->end > q->end || (p->end == q->end && p->start > q->start))
+			break;
+	}
+	if (s->cfg->update || i < s->nrows) {
+		qsort(s->rows, s->nrows, sizeof *s->rows, cmp_rows);
+	} else {
+		for (a = 0; a < s->nrows; a = i) {
+			for (i = a + 1; i < s->nrows && s->rows[i].end == s->rows[a].end &&
+			    s->rows[i].start == s->rows[a].start; i++)
+				;
+			if (i - a > 1)
+				qsort(s->rows + a, i - a, sizeof *s->rows, cmp_keys);
+		}
+	}
 	sorting = NULL;
 }
 
