@@ -155,34 +155,71 @@ opt_label(struct pk_buf *b, const struct pk_opt *o)
 		pk_buf_printf(b, "[=%s]", o->argname ? o->argname : "ARG");
 }
 
+/* Append text to b, wrapped at width columns; continuation lines start at indent. */
+static void
+add_wrapped(struct pk_buf *b, const char *text, size_t col, size_t indent, size_t width)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *sp = p, *brk = NULL;
+
+		while (*sp && (size_t)(sp - p) + col < width) {
+			if (*sp == ' ')
+				brk = sp;
+			sp++;
+		}
+		if (*sp == '\0') {
+			pk_buf_adds(b, p);
+			return;
+		}
+		if (brk == NULL || brk == p)	/* one long word: let it run over */
+			brk = strchr(sp, ' ') ? strchr(sp, ' ') : sp + strlen(sp);
+		pk_buf_add(b, p, (size_t)(brk - p));
+		if (*brk == '\0')
+			return;
+		pk_buf_printf(b, "\n%*s", (int)indent, "");
+		col = indent;
+		p = brk + 1;
+	}
+}
+
 void
 pk_cli_help(const struct pk_cli *cli)
 {
 	const struct pk_opt *o;
-	struct pk_buf b = PK_BUF_INIT, lab = PK_BUF_INIT;
+	struct pk_buf b = PK_BUF_INIT, lab = PK_BUF_INIT, text = PK_BUF_INIT;
 
-	pk_buf_printf(&b, "Usage: %s %s\n", cli->prog, cli->synopsis);
-	if (cli->description)
-		pk_buf_printf(&b, "%s\n", cli->description);
+	pk_buf_printf(&b, "Usage: %s ", cli->prog);
+	add_wrapped(&b, cli->synopsis, 8 + strlen(cli->prog), 4, 79);
+	pk_buf_addc(&b, '\n');
+	if (cli->description) {
+		add_wrapped(&b, cli->description, 0, 0, 79);
+		pk_buf_addc(&b, '\n');
+	}
 	pk_buf_adds(&b, "\nOptions:\n");
 	for (o = cli->opts; o->name != NULL; o++) {
 		if (o->help == NULL)
 			continue;
 		pk_buf_reset(&lab);
 		opt_label(&lab, o);
-		if (lab.len <= 26)
-			pk_buf_printf(&b, "  %-26s %s", lab.p, o->help);
-		else
-			pk_buf_printf(&b, "  %s\n  %-26s %s", lab.p, "", o->help);
+		pk_buf_reset(&text);
+		pk_buf_adds(&text, o->help);
 		if (o->val == 'o' && cli->formats)
-			pk_buf_printf(&b, ": %s", cli->formats);
+			pk_buf_printf(&text, ": %s", cli->formats);
+		if (lab.len <= 26)
+			pk_buf_printf(&b, "  %-26s ", lab.p);
+		else
+			pk_buf_printf(&b, "  %s\n  %-26s ", lab.p, "");
+		add_wrapped(&b, text.p, 29, 29, 79);
 		pk_buf_addc(&b, '\n');
 	}
-	pk_buf_printf(&b, "\nExit status: 0 ok, 1 check failed, 2 usage, 3 too many rejects, 4 I/O or broker.\n"
+	pk_buf_printf(&b, "\nExit status: 0 ok, 1 check failed, 2 usage, 3 too many rejects, 4 I/O, broker.\n"
 	    "See %s(1) and pipekit(7).\n", cli->prog);
 	fwrite(b.p, 1, b.len, stdout);
 	pk_buf_release(&b);
 	pk_buf_release(&lab);
+	pk_buf_release(&text);
 }
 
 static void
