@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmd/dagcheck/config.h"
 #include "cmd/dagcheck/model.h"
 #include "cmd/dagcheck/pyparse.h"
 #include "cmd/dagcheck/report.h"
@@ -35,7 +36,13 @@ enum {
 	OPT_FAIL_ON,
 	OPT_IGNORE_SYNTAX,
 	OPT_DUMP_TOKENS,
-	OPT_DUMP_AST
+	OPT_DUMP_AST,
+	OPT_REQUIRE,
+	OPT_TARGET,
+	OPT_POOLS,
+	OPT_STATISTICS,
+	OPT_CONFIG,
+	OPT_NO_CONFIG
 };
 
 static const struct pk_opt options[] = {
@@ -47,6 +54,14 @@ static const struct pk_opt options[] = {
 	{ OPT_IGNORE, "ignore", PK_ARG_REQUIRED, "CODES", "skip these rule codes or prefixes" },
 	{ OPT_SEVERITY, "severity", PK_ARG_REQUIRED, "CODE=LEVEL", "set a rule's severity (error, warning, info)" },
 	{ OPT_FAIL_ON, "fail-on", PK_ARG_REQUIRED, "LEVEL", "exit 1 on findings at or above LEVEL (default error; never)" },
+	{ OPT_REQUIRE, "require", PK_ARG_REQUIRED, "ITEMS",
+	  "policy: owner,sla,retries,execution_timeout,on_failure_callback" },
+	{ OPT_TARGET, "target-version", PK_ARG_REQUIRED, "2|3",
+	  "Airflow version to check against (default: 3 for files importing airflow.sdk)" },
+	{ OPT_POOLS, "pools", PK_ARG_REQUIRED, "FILE", "pools (airflow pools export or REST JSON) for DC311" },
+	{ OPT_STATISTICS, "statistics", PK_ARG_NONE, NULL, "print counts per rule code instead of findings" },
+	{ OPT_CONFIG, "config", PK_ARG_REQUIRED, "FILE", "read settings from FILE (pyproject.toml or .dagcheck.toml)" },
+	{ OPT_NO_CONFIG, "no-config", PK_ARG_NONE, NULL, "read no configuration file" },
 	{ OPT_IGNORE_SYNTAX, "ignore-syntax", PK_ARG_REQUIRED, "SYNTAX", ".airflowignore syntax: regexp (default) or glob" },
 	{ OPT_DUMP_TOKENS, "dump-tokens", PK_ARG_NONE, NULL, "print the Python tokens of each file (debugging)" },
 	{ OPT_DUMP_AST, "dump-ast", PK_ARG_NONE, NULL, "print the syntax tree of each file (debugging)" },
@@ -633,6 +648,70 @@ flush_out(struct pk_cli *cli, struct pk_buf *out)
 	pk_buf_reset(out);
 }
 
+struct stat_row {
+	const char *code;
+	size_t n;
+	enum dc_sev sev;
+};
+
+static int
+cmp_stat(const void *a, const void *b)
+{
+	const struct stat_row *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return strcmp(x->code, y->code);
+}
+
+/* Counts per rule code, largest first, as ruff --statistics prints them. */
+static void
+statistics(const struct dc_findings *f, enum dc_format fmt, struct pk_buf *out)
+{
+	struct stat_row *rows = NULL;
+	size_t nrows = 0, i, j;
+	int width = 1;
+
+	for (i = 0; i < f->n; i++) {
+		for (j = 0; j < nrows; j++)
+			if (strcmp(rows[j].code, f->v[i].code) == 0)
+				break;
+		if (j == nrows) {
+			rows = pk_xrealloc(rows, (nrows + 1) * sizeof *rows);
+			rows[nrows].code = f->v[i].code;
+			rows[nrows].n = 0;
+			rows[nrows].sev = f->v[i].sev;
+			nrows++;
+		}
+		rows[j].n++;
+		if (f->v[i].sev > rows[j].sev)
+			rows[j].sev = f->v[i].sev;
+	}
+	if (nrows > 1)
+		qsort(rows, nrows, sizeof *rows, cmp_stat);
+	for (i = 0; i < nrows; i++) {
+		char tmp[32];
+		int w = snprintf(tmp, sizeof tmp, "%zu", rows[i].n);
+
+		if (w > width)
+			width = w;
+	}
+	for (i = 0; i < nrows; i++) {
+		const struct dc_rule *r = dc_rule_find(rows[i].code);
+
+		if (fmt == DF_NDJSON) {
+			pk_buf_printf(out, "{\"code\":\"%s\",\"name\":", rows[i].code);
+			pk_buf_add_json_str(out, r ? r->name : "", strlen(r ? r->name : ""));
+			pk_buf_printf(out, ",\"severity\":\"%s\",\"count\":%zu}\n", dc_sev_name(rows[i].sev),
+			    rows[i].n);
+		} else {
+			pk_buf_printf(out, "%*zu\t%s\t[%s] %s\n", width, rows[i].n, rows[i].code,
+			    dc_sev_name(rows[i].sev), r ? r->summary : "");
+		}
+	}
+	free(rows);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -644,16 +723,23 @@ main(int argc, char *argv[])
 	struct run R;
 	struct pk_buf src = PK_BUF_INIT, out = PK_BUF_INIT;
 	enum dc_format fmt = DF_TEXT;
-	const char *known_path = NULL;
+	const char *known_path = NULL, *config_path = NULL, *pools_path = NULL;
+	struct dc_settings set;
+	struct pk_err err = PK_ERR_INIT;
 	int graph = 0, dot = 0, dump_tok = 0, dump_ast = 0, opt, verdict = 0, i;
+	int no_config = 0, stats = 0, has_require = 0, has_fail_on = 0, has_glob = 0, has_select = 0;
+	int has_ignore = 0;
+	char *found = NULL;
 	size_t fi, ndags = 0, ntasks = 0;
 
 	memset(&cfg, 0, sizeof cfg);
 	memset(&reg, 0, sizeof reg);
 	memset(&R, 0, sizeof R);
+	memset(&set, 0, sizeof set);
 	cfg.fail_on = DS_ERROR;
-	cli.description = "Lint Airflow DAG files without Python or Airflow: structure, "
-	    "dependencies and cross-DAG references.";
+	cli.description = "Lint Airflow DAG files without Python or Airflow: structure, dependencies, "
+	    "cross-DAG references, retries and sensors, secrets, Jinja templates, parse-time work, "
+	    "pools and the Airflow 3 migration.";
 	cli.formats = "text,ndjson,github,sarif,junit";
 	R.cli = &cli;
 	while ((opt = pk_cli_getopt(&cli, argc, argv)) != -1) {
@@ -663,10 +749,29 @@ main(int argc, char *argv[])
 		case OPT_KNOWN_DAGS: known_path = cli.optarg; break;
 		case OPT_SELECT:
 			cfg.select = split_codes(cli.optarg, &cfg.nselect, cfg.select, cfg.nselect);
+			has_select = 1;
 			break;
 		case OPT_IGNORE:
 			cfg.ignore = split_codes(cli.optarg, &cfg.nignore, cfg.ignore, cfg.nignore);
+			has_ignore = 1;
 			break;
+		case OPT_REQUIRE:
+			if (dc_require_parse(cli.optarg, &cfg.require, &err) != 0)
+				pk_cli_usage(&cli, "%s", err.msg);
+			has_require = 1;
+			break;
+		case OPT_TARGET:
+			if (strcmp(cli.optarg, "2") == 0)
+				cfg.target = 2;
+			else if (strcmp(cli.optarg, "3") == 0)
+				cfg.target = 3;
+			else
+				pk_cli_usage(&cli, "invalid --target-version '%s' (2 or 3)", cli.optarg);
+			break;
+		case OPT_POOLS: pools_path = cli.optarg; break;
+		case OPT_STATISTICS: stats = 1; break;
+		case OPT_CONFIG: config_path = cli.optarg; no_config = 0; break;
+		case OPT_NO_CONFIG: no_config = 1; config_path = NULL; break;
 		case OPT_SEVERITY: {
 			const char *eq = strchr(cli.optarg, '=');
 			enum dc_sev sev;
@@ -683,6 +788,7 @@ main(int argc, char *argv[])
 			if (dc_sev_parse(cli.optarg, &cfg.fail_on) != 0)
 				pk_cli_usage(&cli, "invalid --fail-on '%s' (error, warning, info or never)",
 				    cli.optarg);
+			has_fail_on = 1;
 			break;
 		case OPT_IGNORE_SYNTAX:
 			if (strcmp(cli.optarg, "glob") == 0)
@@ -691,6 +797,7 @@ main(int argc, char *argv[])
 				R.glob = 0;
 			else
 				pk_cli_usage(&cli, "invalid --ignore-syntax '%s' (regexp or glob)", cli.optarg);
+			has_glob = 1;
 			break;
 		case OPT_DUMP_TOKENS: dump_tok = 1; break;
 		case OPT_DUMP_AST: dump_ast = 1; break;
@@ -702,6 +809,53 @@ main(int argc, char *argv[])
 	dc_format_parse(cli.format, &fmt);
 	if (cli.optind >= argc)
 		pk_cli_usage(&cli, "no PATH given (files or directories of DAG files; '-' for stdin)");
+	if (stats && fmt != DF_TEXT && fmt != DF_NDJSON)
+		pk_cli_usage(&cli, "--statistics prints text or ndjson, not '%s'", cli.format);
+
+	/* settings from a file; the command line overrides them key by key */
+	if (!no_config && config_path == NULL)
+		config_path = found = dc_config_find(argv[cli.optind]);
+	if (!no_config && config_path) {
+		if (dc_config_load(config_path, &set, &err) != 0)
+			pk_die(&cli, &err);
+		if (!has_select && set.has_select) {
+			cfg.select = set.select;
+			cfg.nselect = set.nselect;
+			set.select = NULL;
+			set.nselect = 0;
+		}
+		if (!has_ignore && set.has_ignore) {
+			cfg.ignore = set.ignore;
+			cfg.nignore = set.nignore;
+			set.ignore = NULL;
+			set.nignore = 0;
+		}
+		if (set.nsevs) {
+			/* the file's first, so that --severity (searched last first) wins */
+			set.sevs = pk_xrealloc(set.sevs, (set.nsevs + cfg.nsevs) * sizeof *set.sevs);
+			if (cfg.nsevs)
+				memcpy(set.sevs + set.nsevs, cfg.sevs, cfg.nsevs * sizeof *cfg.sevs);
+			free(cfg.sevs);
+			cfg.sevs = (void *)set.sevs;
+			cfg.nsevs += set.nsevs;
+			set.sevs = NULL;
+			set.nsevs = 0;
+		}
+		if (!has_require && set.has_require)
+			cfg.require = set.require;
+		if (!has_fail_on && set.has_fail_on)
+			cfg.fail_on = set.fail_on;
+		if (cfg.target == 0)
+			cfg.target = set.target;
+		if (pools_path == NULL)
+			pools_path = set.pools;
+		if (known_path == NULL)
+			known_path = set.known_dags;
+		if (!has_glob && set.has_glob)
+			R.glob = set.glob;
+	}
+	if (pools_path && dc_pools_load(pools_path, &cfg, &err) != 0)
+		pk_die(&cli, &err);
 	if (known_path)
 		load_known(&R, &reg, known_path);
 	for (i = cli.optind; i < argc; i++) {
@@ -800,7 +954,10 @@ main(int argc, char *argv[])
 
 		for (k = 0; k < R.nfiles; k++)
 			shown[k] = strcmp(R.files[k], "-") == 0 ? "<stdin>" : R.files[k];
-		dc_report_findings(fmt, &findings, shown, R.nfiles, &out);
+		if (stats)
+			statistics(&findings, fmt, &out);
+		else
+			dc_report_findings(fmt, &findings, shown, R.nfiles, &out);
 		free(shown);
 		for (k = 0; k < findings.n; k++)
 			if (cfg.fail_on != DS_NEVER && findings.v[k].sev >= cfg.fail_on)
@@ -842,5 +999,10 @@ main(int argc, char *argv[])
 	free(cfg.select);
 	free(cfg.ignore);
 	free(cfg.sevs);
+	for (fi = 0; fi < cfg.npools; fi++)
+		free(cfg.pools[fi].name);
+	free(cfg.pools);
+	dc_settings_release(&set);
+	free(found);
 	return verdict;
 }

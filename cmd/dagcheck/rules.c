@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cmd/dagcheck/checks.h"
 #include "lib/buf.h"
 
 static void check_syntax(struct dc_ctx *ctx, const struct dc_model *m);
@@ -25,32 +26,85 @@ static void check_var_names(struct dc_ctx *ctx, const struct dc_model *m);
 
 /* The codes and default severities are DESIGN.md's; never renumber. */
 const struct dc_rule dc_rules[] = {
-	{ "DC001", DS_ERROR, "syntax-error", "file cannot be tokenized or parsed", check_syntax },
+	{ "DC001", DS_ERROR, "syntax-error", "file cannot be tokenized or parsed", check_syntax, 0 },
 	{ "DC002", DS_INFO, "no-dag-found", "file mentions airflow and DAG but no DAG could be found",
-	  check_no_dag },
-	{ "DC101", DS_ERROR, "dependency-cycle", "cycle in task dependencies", check_cycles },
-	{ "DC102", DS_ERROR, "duplicate-task-id", "duplicate task_id in one DAG", check_dup_tasks },
+	  check_no_dag, 0 },
+	{ "DC101", DS_ERROR, "dependency-cycle", "cycle in task dependencies", check_cycles, 0 },
+	{ "DC102", DS_ERROR, "duplicate-task-id", "duplicate task_id in one DAG", check_dup_tasks, 0 },
 	{ "DC103", DS_ERROR, "dependency-on-non-task", "dependency on a name that is no task",
-	  check_events },
-	{ "DC104", DS_ERROR, "duplicate-dag-id", "duplicate dag_id, in one file or across files", NULL },
-	{ "DC105", DS_ERROR, "task-outside-dag", "task created outside any DAG", check_outside },
+	  check_events, 0 },
+	{ "DC104", DS_ERROR, "duplicate-dag-id", "duplicate dag_id, in one file or across files", NULL, 0 },
+	{ "DC105", DS_ERROR, "task-outside-dag", "task created outside any DAG", check_outside, 0 },
 	{ "DC106", DS_WARNING, "duplicate-dependency", "the same dependency declared twice",
-	  check_dup_edges },
+	  check_dup_edges, 0 },
 	{ "DC107", DS_WARNING, "branch-join-skipped",
-	  "join downstream of a branch whose trigger_rule will skip it", check_branch_join },
+	  "join downstream of a branch whose trigger_rule will skip it", check_branch_join, 0 },
 	{ "DC108", DS_ERROR, "invalid-id", "dag_id/task_id/group_id not matching ^[\\w.-]+$ or over 250 chars",
-	  check_ids },
+	  check_ids, 0 },
 	{ "DC109", DS_ERROR, "list-dependency", "chain() of lists with unequal lengths; list >> list",
-	  NULL },
+	  NULL, 0 },
 	{ "DC110", DS_INFO, "variable-task-id-mismatch", "task variable name differs from its task_id",
-	  check_var_names },
+	  check_var_names, 0 },
 	{ "DC201", DS_ERROR, "external-dag-not-found",
-	  "ExternalTaskSensor/Marker names a dag_id found in no given path", NULL },
+	  "ExternalTaskSensor/Marker names a dag_id found in no given path", NULL, 0 },
 	{ "DC202", DS_ERROR, "external-task-not-found",
-	  "ExternalTaskSensor/Marker names a task_id or task group absent from that DAG", NULL },
+	  "ExternalTaskSensor/Marker names a task_id or task group absent from that DAG", NULL, 0 },
 	{ "DC203", DS_ERROR, "trigger-dag-not-found",
-	  "TriggerDagRunOperator targets a dag_id found in no given path", NULL },
-	{ "DC204", DS_ERROR, "cross-dag-cycle", "cycle across DAGs through sensors and triggers", NULL },
+	  "TriggerDagRunOperator targets a dag_id found in no given path", NULL, 0 },
+	{ "DC204", DS_ERROR, "cross-dag-cycle", "cycle across DAGs through sensors and triggers", NULL, 0 },
+	{ "DC301", DS_WARNING, "no-retries", "task with no retries", dc_check_retries, 0 },
+	{ "DC302", DS_WARNING, "sensor-without-timeout", "sensor without timeout (the default is 7 days)",
+	  dc_check_sensor_timeout, 0 },
+	{ "DC303", DS_WARNING, "sensor-poke-long-wait",
+	  "sensor in poke mode with a long timeout (use reschedule or deferrable)", dc_check_sensor_poke, 0 },
+	{ "DC304", DS_ERROR, "parse-time-value",
+	  "start_date or other DAG/task arguments computed at parse time", dc_check_parse_time, 0 },
+	{ "DC305", DS_WARNING, "implicit-catchup", "catchup left implicit (its default differs between "
+	  "Airflow 2 and 3)", dc_check_catchup, 0 },
+	{ "DC306", DS_WARNING, "no-schedule", "no schedule given (its default differs between Airflow 2 "
+	  "and 3)", dc_check_schedule, 0 },
+	{ "DC307", DS_ERROR, "no-owner", "no owner, or the default owner \"airflow\"", dc_check_owner,
+	  DR_POLICY },
+	{ "DC308", DS_ERROR, "no-sla", "no SLA or deadline", dc_check_sla, DR_POLICY },
+	{ "DC309", DS_ERROR, "no-execution-timeout", "no execution_timeout", dc_check_exec_timeout,
+	  DR_POLICY },
+	{ "DC310", DS_ERROR, "no-failure-callback", "no on_failure_callback on the DAG or its default_args",
+	  dc_check_callback, DR_POLICY },
+	{ "DC311", DS_ERROR, "unknown-pool", "pool not in --pools FILE; pool_slots above the pool's slots",
+	  dc_check_pools, 0 },
+	{ "DC401", DS_ERROR, "hard-coded-credential",
+	  "hard-coded credential in a keyword or dict value", dc_check_credentials, 0 },
+	{ "DC402", DS_ERROR, "credentials-in-uri", "credentials inside a URI (scheme://user:pass@host)",
+	  dc_check_secret_strings, 0 },
+	{ "DC403", DS_ERROR, "key-material", "key material by pattern (AWS keys, private keys, GitHub/Slack "
+	  "tokens)", NULL, 0 },
+	{ "DC404", DS_WARNING, "top-level-connection",
+	  "Connection / get_connection / hook construction at module top level", dc_check_top_level, 0 },
+	{ "DC501", DS_ERROR, "unbalanced-jinja", "unbalanced Jinja ({{/}}, {%/%}) in a string",
+	  dc_check_jinja, 0 },
+	{ "DC502", DS_WARNING, "unknown-template-variable",
+	  "template variable unknown to Airflow's context, params or macros", NULL, 0 },
+	{ "DC503", DS_WARNING, "removed-template-variable",
+	  "template variable removed in Airflow 3 (execution_date, prev_ds, next_ds, ...)", NULL, DR_AF3 },
+	{ "DC601", DS_WARNING, "top-level-variable-get", "Variable.get at module top level", NULL, 0 },
+	{ "DC602", DS_WARNING, "top-level-io", "network, database or file reads at module top level", NULL,
+	  0 },
+	{ "DC603", DS_INFO, "heavy-import", "heavy import at module top level (pandas, numpy, torch, ...)",
+	  dc_check_heavy_imports, 0 },
+	{ "DC701", DS_WARNING, "schedule-interval", "schedule_interval / timetable (use schedule)",
+	  dc_check_af3_args, DR_AF3 },
+	{ "DC702", DS_WARNING, "dummy-operator", "DummyOperator (use EmptyOperator)", dc_check_af3_tasks,
+	  DR_AF3 },
+	{ "DC703", DS_ERROR, "subdag-operator", "SubDagOperator (removed in Airflow 3)", NULL, DR_AF3 },
+	{ "DC704", DS_WARNING, "days-ago", "days_ago (removed in Airflow 3)", dc_check_af3_calls, DR_AF3 },
+	{ "DC705", DS_WARNING, "moved-import", "import path removed or moved in Airflow 3",
+	  dc_check_af3_imports, DR_AF3 },
+	{ "DC706", DS_WARNING, "sla-argument", "sla / sla_miss_callback (ignored by Airflow 3; use deadline "
+	  "alerts)", NULL, DR_AF3 },
+	{ "DC707", DS_WARNING, "renamed-argument", "renamed argument: concurrency, task_concurrency, "
+	  "provide_context, fail_stop, execution_date=", NULL, DR_AF3 },
+	{ "DC708", DS_WARNING, "removed-trigger-rule", "removed trigger rule: dummy, none_failed_or_skipped",
+	  NULL, DR_AF3 },
 };
 const size_t dc_nrules = sizeof dc_rules / sizeof dc_rules[0];
 
@@ -98,6 +152,9 @@ dc_rule_severity(const struct dc_config *cfg, const char *code)
 		for (i = cfg->nsevs; i > 0; i--)
 			if (strncasecmp(code, cfg->sevs[i - 1].code, strlen(cfg->sevs[i - 1].code)) == 0)
 				return cfg->sevs[i - 1].sev;
+	/* --require retries makes a task without retries a policy breach */
+	if (cfg && (cfg->require & DQ_RETRIES) && strcmp(code, "DC301") == 0)
+		return DS_ERROR;
 	return r ? r->sev : DS_ERROR;
 }
 
@@ -135,12 +192,10 @@ xvasprintf(const char *fmt, va_list ap)
 }
 
 static int
-noqa_covers(const struct dc_registry *reg, size_t file_index, int line, const char *code)
+noqa_line(const struct dc_registry *reg, size_t file_index, int line, const char *code)
 {
 	size_t i;
 
-	if (reg == NULL)
-		return 0;
 	for (i = reg->nnoqa; i > 0; i--) {
 		const struct dc_noqa *q = &reg->noqa[i - 1];
 		const char *p;
@@ -155,6 +210,57 @@ noqa_covers(const struct dc_registry *reg, size_t file_index, int line, const ch
 	return 0;
 }
 
+static int
+noqa_covers(const struct dc_registry *reg, size_t file_index, int line, const char *code)
+{
+	size_t i;
+
+	if (reg == NULL)
+		return 0;
+	if (noqa_line(reg, file_index, line, code))
+		return 1;
+	/* a line inside a multi-line string takes the noqa of the string's last line */
+	for (i = reg->nspans; i > 0; i--) {
+		const struct dc_span *sp = &reg->spans[i - 1];
+
+		if (sp->file_index != file_index)
+			break;
+		if (line >= sp->first && line < sp->last)
+			return noqa_line(reg, file_index, sp->last, code);
+	}
+	return 0;
+}
+
+/* Rules that fire only when asked for: policy rules by --require, Airflow 3
+ * rules for files checked against Airflow 3. */
+static int
+rule_wanted(const struct dc_ctx *ctx, const struct dc_rule *r)
+{
+	unsigned need = 0;
+
+	if (r == NULL)
+		return 1;
+	if ((r->flags & DR_AF3) && !ctx->af3)
+		return 0;
+	if (!(r->flags & DR_POLICY))
+		return 1;
+	if (strcmp(r->code, "DC307") == 0)
+		need = DQ_OWNER;
+	else if (strcmp(r->code, "DC308") == 0)
+		need = DQ_SLA;
+	else if (strcmp(r->code, "DC309") == 0)
+		need = DQ_TIMEOUT;
+	else if (strcmp(r->code, "DC310") == 0)
+		need = DQ_CALLBACK;
+	return ctx->cfg && (ctx->cfg->require & need);
+}
+
+int
+dc_code_active(const struct dc_ctx *ctx, const char *code)
+{
+	return dc_rule_enabled(ctx->cfg, code) && rule_wanted(ctx, dc_rule_find(code));
+}
+
 struct dc_finding *
 dc_report(struct dc_ctx *ctx, const char *code, int line, int col, const char *dag_id,
     const char *task_id, const char *fmt, ...)
@@ -163,7 +269,7 @@ dc_report(struct dc_ctx *ctx, const char *code, int line, int col, const char *d
 	struct dc_finding *f;
 	va_list ap;
 
-	if (!dc_rule_enabled(ctx->cfg, code) || noqa_covers(ctx->reg, ctx->file_index, line, code))
+	if (!dc_code_active(ctx, code) || noqa_covers(ctx->reg, ctx->file_index, line, code))
 		return NULL;
 	if (out->n == out->cap) {
 		out->cap = out->cap ? out->cap * 2 : 64;
@@ -182,6 +288,36 @@ dc_report(struct dc_ctx *ctx, const char *code, int line, int col, const char *d
 	va_start(ap, fmt);
 	f->msg = xvasprintf(fmt, ap);
 	va_end(ap);
+	return f;
+}
+
+struct dc_finding *
+dc_report_once(struct dc_ctx *ctx, const char *code, int line, int col, const char *dag_id,
+    const char *task_id, const char *fmt, ...)
+{
+	struct pk_buf b = PK_BUF_INIT;
+	struct dc_finding *f;
+	va_list ap;
+	size_t i;
+
+	if (!dc_code_active(ctx, code))
+		return NULL;
+	va_start(ap, fmt);
+	pk_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	for (i = ctx->out->n; i > 0; i--) {
+		const struct dc_finding *g = &ctx->out->v[i - 1];
+
+		if (g->file_index != ctx->file_index)
+			break;
+		if (g->line == line && g->col == col && strcmp(g->code, code) == 0 &&
+		    strcmp(g->msg, b.p ? b.p : "") == 0) {
+			pk_buf_release(&b);
+			return NULL;
+		}
+	}
+	f = dc_report(ctx, code, line, col, dag_id, task_id, "%s", b.p ? b.p : "");
+	pk_buf_release(&b);
 	return f;
 }
 
@@ -734,6 +870,28 @@ record_noqa(struct dc_ctx *ctx, const struct dc_model *m)
 		r->noqa[r->nnoqa].codes = pk_buf_detach(&codes, NULL);
 		r->nnoqa++;
 	}
+	if (m->parse.tok.nc == 0)
+		return;
+	for (i = 0; i < m->parse.tok.n; i++) {
+		const struct py_token *t = &m->parse.tok.t[i];
+		int nl = 0;
+		size_t k;
+
+		if (t->type != PT_STRING)
+			continue;
+		for (k = 0; k < t->n; k++)
+			nl += t->p[k] == '\n';
+		if (nl == 0)
+			continue;
+		if (r->nspans == r->caps) {
+			r->caps = r->caps ? r->caps * 2 : 16;
+			r->spans = pk_xrealloc(r->spans, r->caps * sizeof *r->spans);
+		}
+		r->spans[r->nspans].file_index = ctx->file_index;
+		r->spans[r->nspans].first = t->line;
+		r->spans[r->nspans].last = t->line + nl;
+		r->nspans++;
+	}
 }
 
 static void
@@ -820,6 +978,16 @@ dc_check_file(struct dc_ctx *ctx, const struct dc_model *m)
 {
 	size_t i;
 
+	ctx->af3 = ctx->cfg && ctx->cfg->target == 3;
+	if (ctx->cfg && ctx->cfg->target == 0) {
+		int k;
+
+		/* a file written for Airflow 3 uses its task SDK */
+		for (k = 0; k < m->nimports; k++)
+			if (strncmp(m->imports[k].module, "airflow.sdk", 11) == 0 &&
+			    (m->imports[k].module[11] == 0 || m->imports[k].module[11] == '.'))
+				ctx->af3 = 1;
+	}
 	if (m->parsed)
 		record_noqa(ctx, m);
 	for (i = 0; i < dc_nrules; i++)
@@ -1057,5 +1225,6 @@ dc_registry_release(struct dc_registry *r)
 	for (i = 0; i < r->nnoqa; i++)
 		free(r->noqa[i].codes);
 	free(r->noqa);
+	free(r->spans);
 	memset(r, 0, sizeof *r);
 }

@@ -36,6 +36,21 @@ struct dc_findings {
 	size_t n, cap;
 };
 
+/* Rules that need asking for: policy (P, --require) and Airflow 3 migration. */
+enum dc_rule_flags { DR_POLICY = 1 << 0, DR_AF3 = 1 << 1 };
+
+/* --require items. */
+enum dc_require {
+	DQ_OWNER = 1 << 0, DQ_SLA = 1 << 1, DQ_RETRIES = 1 << 2, DQ_TIMEOUT = 1 << 3,
+	DQ_CALLBACK = 1 << 4
+};
+
+/* A pool from --pools (slots < 0: not given). */
+struct dc_pool {
+	char *name;
+	long long slots;
+};
+
 /* What the user selected (--select/--ignore/--severity/--fail-on). */
 struct dc_config {
 	char **select;			/* codes or prefixes; NULL/empty: all */
@@ -45,6 +60,11 @@ struct dc_config {
 	struct { char *code; enum dc_sev sev; } *sevs;
 	size_t nsevs;
 	enum dc_sev fail_on;
+	int target;			/* --target-version: 2, 3, or 0 (3 for files importing airflow.sdk) */
+	unsigned require;		/* enum dc_require */
+	struct dc_pool *pools;		/* --pools; NULL: DC311 off */
+	size_t npools;
+	const char *pools_file;
 };
 
 /* A DAG seen in some file (or declared): what cross-DAG rules need. */
@@ -83,6 +103,9 @@ struct dc_registry {
 	/* `# noqa` comments, per file index */
 	struct dc_noqa { size_t file_index; int line; char *codes; } *noqa;
 	size_t nnoqa, capn;
+	/* multi-line strings: a noqa on the last line covers the lines before */
+	struct dc_span { size_t file_index; int first, last; } *spans;
+	size_t nspans, caps;
 };
 
 /* The context a rule reports into. */
@@ -92,6 +115,7 @@ struct dc_ctx {
 	struct dc_registry *reg;
 	const char *file;
 	size_t file_index;
+	int af3;			/* the Airflow 3 rules apply to this file */
 };
 
 struct dc_rule {
@@ -101,14 +125,18 @@ struct dc_rule {
 	const char *summary;		/* one line */
 	/* per-file check over the model; NULL for rules run over all files */
 	void (*check)(struct dc_ctx *ctx, const struct dc_model *m);
+	unsigned flags;			/* enum dc_rule_flags */
 };
 
 extern const struct dc_rule dc_rules[];
 extern const size_t dc_nrules;
 
 const struct dc_rule *dc_rule_find(const char *code);
-/* 1 when code is selected by cfg. */
+/* 1 when code is selected by cfg (--select/--ignore only). */
 int dc_rule_enabled(const struct dc_config *cfg, const char *code);
+/* 1 when a finding of code would be kept in ctx's file: selected, and asked
+ * for when it is a policy or Airflow 3 rule (noqa aside). */
+int dc_code_active(const struct dc_ctx *ctx, const char *code);
 enum dc_sev dc_rule_severity(const struct dc_config *cfg, const char *code);
 const char *dc_sev_name(enum dc_sev s);
 int dc_sev_parse(const char *s, enum dc_sev *out);	/* 0 ok, -1 unknown */
@@ -116,6 +144,11 @@ int dc_sev_parse(const char *s, enum dc_sev *out);	/* 0 ok, -1 unknown */
 /* Report a finding (dropped when the rule is off or a noqa comment covers it).
  * Returns the finding for adding related locations, or NULL. */
 struct dc_finding *dc_report(struct dc_ctx *ctx, const char *code, int line, int col,
+    const char *dag_id, const char *task_id, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+/* dc_report, unless this file already has the same code at line:col with the
+ * same message (a default_args dict shared by many tasks says it once). */
+struct dc_finding *dc_report_once(struct dc_ctx *ctx, const char *code, int line, int col,
     const char *dag_id, const char *task_id, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
 void dc_finding_related(struct dc_finding *f, const char *file, int line, int col,
