@@ -173,6 +173,10 @@ struct R {
 	struct entry *free_list;
 	size_t active;		/* started, no outcome yet */
 	size_t pending;
+	size_t nwaiting;	/* E_WAITING */
+	size_t ndone;		/* E_DONE still in the queue */
+	struct entry **dr;	/* delivery reports since the last look */
+	size_t ndr, drcap;
 	uint64_t seq;
 	int eof;
 	int64_t last_commit;
@@ -187,6 +191,8 @@ struct R {
 	int sigpipe[2];
 	uint64_t read, replayed, dups, parked, filtered, rejected, unfinished;
 	struct pk_buf tmp, tmp2, out;
+	int64_t ts_ms;
+	struct pk_buf ts_text;
 };
 
 static volatile sig_atomic_t chld_fd = -1;
@@ -553,7 +559,7 @@ read_letter(struct R *r, struct entry **out, int wait_ms)
 		e->kpart = k->partition;
 		e->koff = k->offset;
 		r->read++;
-		if (letter_parse(&e->L, r->tmp.p, r->tmp.len, &err) < 0) {
+		if (letter_parse(&e->L, r->tmp.p, r->tmp.len, NULL, &err) < 0) {
 			pk_buf_reset(&e->L.line);
 			pk_buf_add(&e->L.line, r->tmp.p, r->tmp.len);
 			reject(r, e, err.msg);
@@ -576,7 +582,7 @@ read_letter(struct R *r, struct entry **out, int wait_ms)
 			e->source = pk_xstrdup(rec->source);
 			e->line = rec->line;
 			/* CSV rows replay as their JSON object. */
-			if (letter_parse(&e->L, rec->json, rec->jsonn, &err) < 0) {
+			if (letter_parse(&e->L, rec->json, rec->jsonn, &rec->doc, &err) < 0) {
 				r->rejected++;
 				if (pk_input_reject(r->in, rec, err.msg, &err) < 0)
 					die(r, &err);
@@ -665,25 +671,38 @@ park(struct R *r, struct entry *e)
 static void
 attempt_done(struct R *r, struct entry *e, int ok, int retry, const char *what, const char *why)
 {
-	hist_add(e, what);
 	if (ok) {
+		/* The history is only written for parked records. */
 		r->replayed++;
-		{
+		if (r->ledger.fd >= 0) {
+			int64_t now = wall_ns();
+
+			/* One formatted time per millisecond is plenty. */
+			if (now / 1000000 != r->ts_ms) {
+				r->ts_ms = now / 1000000;
+				pk_buf_reset(&r->ts_text);
+				pk_time_format(r->ts_ms * 1000000, &r->ts_text);
+			}
 			pk_buf_reset(&r->tmp2);
 			pk_buf_adds(&r->tmp2, ",\"ts\":\"");
-			pk_time_format(wall_ns(), &r->tmp2);
+			pk_buf_add(&r->tmp2, r->ts_text.p, r->ts_text.len);
 			pk_buf_adds(&r->tmp2, "\",\"attempts\":");
 			pk_buf_add_i64(&r->tmp2, e->attempt);
 			pk_ledger_add(&r->ledger, e->id.p ? e->id.p : "", e->id.len, r->tmp2.p);
+		} else {
+			pk_ledger_add(&r->ledger, e->id.p ? e->id.p : "", e->id.len, NULL);
 		}
 		e->state = E_DONE;
+		r->ndone++;
 		r->active--;
 		return;
 	}
+	hist_add(e, what);
 	pk_buf_reset(&e->lasterr);
 	pk_buf_adds(&e->lasterr, why);
 	if (retry && e->attempt < r->max_attempts && !pk_cli_interrupted()) {
 		e->state = E_WAITING;
+		r->nwaiting++;
 		e->due = mono_ns() + pk_backoff_delay(&r->bo, &e->rng, (unsigned)e->attempt,
 		    &e->prev_delay);
 		return;
@@ -694,6 +713,7 @@ attempt_done(struct R *r, struct entry *e, int ok, int retry, const char *what, 
 		park(r, e);
 	}
 	e->state = E_DONE;
+	r->ndone++;
 	r->active--;
 }
 
@@ -870,14 +890,31 @@ static void
 on_delivery(void *arg, const struct pk_kdr *dr)
 {
 	struct entry *e = dr->opaque;
+	struct R *r = arg;
 
-	(void)arg;
+	if (r->ndr == r->drcap) {
+		r->drcap = r->drcap ? r->drcap * 2 : 256;
+		r->dr = pk_xrealloc(r->dr, r->drcap * sizeof *r->dr);
+	}
+	r->dr[r->ndr++] = e;
 	e->dr_done = 1;
 	e->dr_err = dr->err;
 	pk_buf_reset(&e->dr_msg);
 	if (dr->err != 0)
 		pk_buf_adds(&e->dr_msg, dr->errstr ? dr->errstr : "delivery failed");
 	e->dest_part = dr->partition;
+}
+
+/* A send refused at once goes the way of a failed delivery report. */
+static void
+on_delivery_failed(struct R *r, struct entry *e)
+{
+	if (r->ndr == r->drcap) {
+		r->drcap = r->drcap ? r->drcap * 2 : 256;
+		r->dr = pk_xrealloc(r->dr, r->drcap * sizeof *r->dr);
+	}
+	r->dr[r->ndr++] = e;
+	e->dr_done = 1;
 }
 
 static void
@@ -942,7 +979,7 @@ start_topic(struct R *r, struct entry *e)
 	m.opaque = e;
 	e->dr_done = 0;
 	if (pk_kprod_send(r->prod, &m, &err) < 0) {
-		e->dr_done = 1;
+		on_delivery_failed(r, e);
 		e->dr_err = -1;
 		pk_buf_reset(&e->dr_msg);
 		pk_buf_adds(&e->dr_msg, err.msg);
@@ -967,6 +1004,8 @@ start_stdout(struct R *r, struct entry *e)
 static void
 start_attempt(struct R *r, struct entry *e)
 {
+	if (e->state == E_WAITING)
+		r->nwaiting--;
 	if (e->attempt == 0) {
 		r->active++;
 		r->pending--;
@@ -1003,6 +1042,9 @@ schedule(struct R *r)
 	size_t i;
 	int stop = pk_cli_interrupted(), rate_blocked = 0;
 
+	/* Nothing can start: every slot is busy and no retry waits. */
+	if (!stop && r->nwaiting == 0 && (r->active >= (size_t)r->jobs || r->pending == 0))
+		return INT64_MAX;
 	set_begin(r, r->qlen * 2 + 2);
 	for (i = 0; i < r->qlen; i++) {
 		struct entry *e = r->q[i];
@@ -1020,7 +1062,9 @@ schedule(struct R *r)
 				/* Interrupted: a retry not yet made is left for the next run. */
 				e->state = E_DONE;
 				r->active--;
+				r->nwaiting--;
 				r->unfinished++;
+				r->ndone++;
 				continue;
 			}
 			set_has(r, e->idh, 1);
@@ -1060,6 +1104,7 @@ schedule(struct R *r)
 			r->dups++;
 			r->pending--;
 			e->state = E_DONE;
+			r->ndone++;
 			continue;
 		}
 		if ((w = pk_tbucket_take(&r->tb, now)) > 0) {
@@ -1075,9 +1120,14 @@ schedule(struct R *r)
 
 /* Drop finished entries; for a Kafka source store offsets in order. */
 static void
-compact(struct R *r)
+compact(struct R *r, int force)
 {
 	size_t i, j = 0;
+
+	/* A full pass costs the whole queue: only when a quarter of it is
+	 * done, when reading needs room, or when asked. */
+	if (r->ndone == 0 || (!force && r->ndone * 4 < r->qlen && r->qlen + 64 < r->qcap))
+		return;
 
 	if (r->cons != NULL)
 		set_begin(r, r->qlen + 1);
@@ -1102,6 +1152,10 @@ compact(struct R *r)
 		entry_put(r, e);
 	}
 	r->qlen = j;
+	r->ndone = 0;
+	for (i = 0; i < j; i++)
+		if (r->q[i]->state == E_DONE)
+			r->ndone++;
 }
 
 static void
@@ -1211,14 +1265,17 @@ wait_topic(struct R *r, int64_t wake)
 	pk_kprod_poll(r->prod, r->active > 0 ? ms : 0);
 	if (r->active == 0 && ms > 0)
 		poll(NULL, 0, ms);
-	for (i = 0; i < r->qlen; i++) {
-		struct entry *e = r->q[i];
+	/* Delivery reports may arrive inside pk_kprod_send too (a full
+	 * queue): whatever is listed is handled here, in report order. */
+	for (i = 0; i < r->ndr; i++) {
+		struct entry *e = r->dr[i];
 
 		if (e->state == E_RUNNING && e->dr_done) {
 			e->dr_done = 0;
 			topic_result(r, e, e->dr_err == 0, e->dr_msg.p ? e->dr_msg.p : "");
 		}
 	}
+	r->ndr = 0;
 }
 
 static void
@@ -1545,11 +1602,11 @@ main(int argc, char *argv[])
 	r->q = pk_xmalloc(r->qcap * sizeof *r->q);
 	for (;;) {
 		int64_t wake;
-		int budget = 1024;
+		int budget = 1024, more = 0;
 
 		/* Read while the look-ahead has room. */
 		while (!r->eof && !pk_cli_interrupted() && r->pending < lookahead &&
-		    r->qlen < r->qcap && budget-- > 0) {
+		    r->qlen < r->qcap) {
 			enum verdict v;
 
 			rc = read_letter(r, &e, r->active == 0 && r->pending == 0 ? 100 : 0);
@@ -1559,6 +1616,8 @@ main(int argc, char *argv[])
 			}
 			if (rc == 2)
 				break;
+			if (--budget == 0)
+				more = 1;
 			if (e->state == E_DONE) {
 				v = V_REJECTED;
 			} else {
@@ -1593,7 +1652,11 @@ main(int argc, char *argv[])
 			} else {
 				r->pending++;
 			}
+			if (e->state == E_DONE)
+				r->ndone++;
 			r->q[r->qlen++] = e;
+			if (more)
+				break;
 		}
 		if (r->dry_run) {
 			if (r->eof || pk_cli_interrupted())
@@ -1614,7 +1677,8 @@ main(int argc, char *argv[])
 				break;
 			}
 		}
-		if (!r->eof && r->pending < lookahead && r->cons == NULL)
+		/* Reading stopped for its budget: come back at once. */
+		if (more)
 			wake = 0;
 		switch (r->target) {
 		case T_EXEC:
@@ -1644,12 +1708,12 @@ main(int argc, char *argv[])
 		}
 		/* Successes reach the ledger, durably, before anything else starts. */
 		sync_ledger(r);
-		compact(r);
+		compact(r, r->cons != NULL && mono_ns() - r->last_commit >= PK_NS_PER_SEC / 5);
 		commit(r, 0);
 	}
 	if (!r->dry_run) {
 		sync_ledger(r);
-		compact(r);
+		compact(r, 1);
 		commit(r, 1);
 	}
 
@@ -1681,6 +1745,7 @@ main(int argc, char *argv[])
 		entry_free(e);
 	}
 	free(r->q);
+	free(r->dr);
 	free(r->sh);
 	free(r->sstamp);
 	for (i = 0; i < r->nfilters; i++) {
@@ -1698,5 +1763,6 @@ main(int argc, char *argv[])
 	pk_buf_release(&r->tmp);
 	pk_buf_release(&r->tmp2);
 	pk_buf_release(&r->out);
+	pk_buf_release(&r->ts_text);
 	return pk_cli_finish(&cli, NULL, r->parked > 0 ? 1 : 0);
 }

@@ -247,15 +247,40 @@ is_kcat(const struct pk_jdoc *d)
 	    (member(d, "partition") != NULL || member(d, "offset") != NULL);
 }
 
+/* A copy of doc (indexed over line) pointing into l->line instead. */
+static void
+rebase(struct letter *l, const char *line, const struct pk_jdoc *doc)
+{
+	struct pk_jdoc *d = &l->line_doc;
+	size_t i;
+
+	if (doc->nf > d->cap) {
+		d->cap = doc->nf;
+		d->f = pk_xrealloc(d->f, d->cap * sizeof *d->f);
+	}
+	for (i = 0; i < doc->nf; i++) {
+		d->f[i] = doc->f[i];
+		d->f[i].k = l->line.p + (doc->f[i].k - line);
+		d->f[i].v.p = l->line.p + (doc->f[i].v.p - line);
+	}
+	d->nf = doc->nf;
+}
+
 int
-letter_parse(struct letter *l, const char *line, size_t n, struct pk_err *err)
+letter_parse(struct letter *l, const char *line, size_t n, const struct pk_jdoc *doc,
+    struct pk_err *err)
 {
 	const struct pk_jfield *e, *raw, *raw64, *tool, *ts;
 	struct pk_err terr = PK_ERR_INIT;
 
 	reset(l);
 	pk_buf_add(&l->line, line, n);
-	if (pk_json_index(&l->line_doc, l->line.p, l->line.len, err) < 0)
+	if (l->line.p == NULL)
+		pk_buf_add(&l->line, "", 0);
+	/* The input already indexed the line: no second scan. */
+	if (doc != NULL)
+		rebase(l, line, doc);
+	else if (pk_json_index(&l->line_doc, l->line.p, l->line.len, err) < 0)
 		return -1;
 	e = member(&l->line_doc, "error");
 	raw = member(&l->line_doc, "raw");
@@ -300,7 +325,10 @@ letter_parse(struct letter *l, const char *line, size_t n, struct pk_err *err)
 		if (parse_kcat(l, l->line.p, l->line.len, err) < 0)
 			return -1;
 	} else {
+		/* A plain record is its own original: one index serves both. */
 		pk_buf_add(&l->payload, line, n);
+		l->orig_is_obj = 2;
+		return 0;
 	}
 	if (!l->payload_null && l->payload.len > 0 &&
 	    pk_json_index(&l->orig_doc, l->payload.p, l->payload.len, &terr) == 0)
@@ -343,7 +371,9 @@ letter_field(struct letter *l, const struct pk_path *path, struct pk_buf *out)
 			return 1;
 		}
 	}
-	if (l->orig_is_obj && pk_json_get(&l->orig_doc, path, &v))
+	if (l->orig_is_obj == 2 && pk_json_get(&l->line_doc, path, &v))
+		return pk_jval_key(&v, out);
+	if (l->orig_is_obj == 1 && pk_json_get(&l->orig_doc, path, &v))
 		return pk_jval_key(&v, out);
 	if (l->kind != LETTER_PLAIN && pk_json_get(&l->line_doc, path, &v))
 		return pk_jval_key(&v, out);

@@ -48,7 +48,7 @@ struct letter {
 	int64_t time_ns;		/* the dead letter's time */
 	int has_time;
 	struct pk_jdoc orig_doc;	/* the original record indexed, when it is an object */
-	int orig_is_obj;
+	int orig_is_obj;		/* 1: in orig_doc; 2: a plain record, in line_doc */
 	struct pk_jdoc line_doc;	/* the input line indexed */
 	struct pk_kcat_msg kmsg;
 };
@@ -57,11 +57,13 @@ void letter_init(struct letter *l);
 void letter_release(struct letter *l);
 
 /*
- * Read a dead letter from an input line (a JSON object). 0, or -1 with
- * err (DATA) and a reason when the line claims to be an envelope or kcat
- * record but is broken (bad base64).
+ * Read a dead letter from an input line (a JSON object); doc, when not
+ * NULL, is the line's index already made (lib/input's), reused. 0, or -1
+ * with err (DATA) and a reason when the line claims to be an envelope or
+ * kcat record but is broken (bad base64).
  */
-int letter_parse(struct letter *l, const char *line, size_t n, struct pk_err *err);
+int letter_parse(struct letter *l, const char *line, size_t n, const struct pk_jdoc *doc,
+    struct pk_err *err);
 
 /* A field for --id, --filter, -T, -k: the virtual dlq.topic, dlq.partition,
  * dlq.offset, dlq.exception, dlq.message first, then the original record
