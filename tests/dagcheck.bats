@@ -429,3 +429,362 @@ EOF2
 		assert_output 5
 	fi
 }
+
+# ---- part 2: reliability, security, templating, performance, Airflow 3 ----------------
+
+@test "dagcheck: DC301 no retries at any level, retries=0; not with retries from a group or the DAG, nor EmptyOperator" {
+	run -0 dagcheck --no-config --select DC301 tests/fixtures/dagcheck/rules/dc301.py
+	assert_output - <<EOF
+$F/rules/dc301.py:7:12: DC301 task 'bare' has no retries (neither the task, its groups nor the DAG's default_args set retries)
+$F/rules/dc301.py:8:12: DC301 task 'zero' has retries=0
+$F/rules/dc301.py:16:18: DC301 task 'turned_off' has retries=0
+EOF
+}
+
+@test "dagcheck: DC302 sensor without timeout; not with timeout= as seconds or timedelta" {
+	run -0 dagcheck --no-config --select DC302 tests/fixtures/dagcheck/rules/dc302.py
+	assert_output - <<EOF
+$F/rules/dc302.py:8:15: DC302 sensor 'forever' (FileSensor) has no timeout: it waits up to Airflow's default of 7 days
+EOF
+}
+
+@test "dagcheck: DC303 poke mode with a timeout over an hour; not reschedule, deferrable or short waits" {
+	run -0 dagcheck --no-config --select DC303 tests/fixtures/dagcheck/rules/dc303.py
+	assert_output - <<EOF
+$F/rules/dc303.py:8:17: DC303 sensor 'long_poke' waits up to 12h in poke mode, holding a worker slot all along (use mode="reschedule" or deferrable=True)
+$F/rules/dc303.py:9:16: DC303 sensor 'explicit' waits up to 1d in poke mode, holding a worker slot all along (use mode="reschedule" or deferrable=True)
+EOF
+}
+
+@test "dagcheck: DC304 now(), days_ago() and uuid4() at parse time, also through names and default_args; not in lambdas or fixed dates" {
+	run -1 dagcheck --no-config --select DC304 tests/fixtures/dagcheck/rules/dc304.py
+	assert_output - <<EOF
+$F/rules/dc304.py:9:9: DC304 start_date is computed at parse time by now(), so it changes every time the file is parsed (use a fixed date such as pendulum.datetime(2024, 1, 1, tz="UTC"))
+$F/rules/dc304.py:10:45: DC304 start_date is computed at parse time by days_ago(), so it changes every time the file is parsed (use a fixed date such as pendulum.datetime(2024, 1, 1, tz="UTC"))
+$F/rules/dc304.py:14:39: DC304 task_id is computed at parse time by uuid4(), so it changes every time the file is parsed (compute it inside the task, or use a template such as {{ ts_nodash }})
+EOF
+}
+
+@test "dagcheck: DC305 implicit catchup, also for @dag; not when catchup is given" {
+	run -0 dagcheck --no-config --select DC305 tests/fixtures/dagcheck/rules/dc305.py
+	assert_output - <<EOF
+$F/rules/dc305.py:5:6: DC305 DAG 'implicit' leaves catchup implicit: Airflow 2 defaults to True, Airflow 3 to False (set catchup= explicitly)
+$F/rules/dc305.py:13:1: DC305 DAG 'decorated' leaves catchup implicit: Airflow 2 defaults to True, Airflow 3 to False (set catchup= explicitly)
+EOF
+}
+
+@test "dagcheck: DC306 no schedule; not schedule=None or schedule_interval" {
+	run -0 dagcheck --no-config --select DC306 tests/fixtures/dagcheck/rules/dc306.py
+	assert_output - <<EOF
+$F/rules/dc306.py:3:6: DC306 DAG 'unscheduled' gives no schedule: Airflow 2 runs it daily, Airflow 3 only when triggered (set schedule= explicitly)
+EOF
+}
+
+@test "dagcheck: DC307-DC310 fire only with --require: per DAG when no task has it, else per task" {
+	run -1 dagcheck --no-config --require owner,sla,execution_timeout,on_failure_callback tests/fixtures/dagcheck/rules/policy.py
+	assert_output - <<EOF
+$F/rules/policy.py:11:6: DC307 DAG 'no_policy': no task has owner other than the default "airflow" (set owner in default_args)
+$F/rules/policy.py:11:6: DC308 DAG 'no_policy' has no SLA or deadline (set deadline= on the DAG in Airflow 3, sla= on a task in Airflow 2)
+$F/rules/policy.py:11:6: DC309 DAG 'no_policy': no task has execution_timeout (set execution_timeout in default_args)
+$F/rules/policy.py:11:6: DC310 DAG 'no_policy' has no on_failure_callback on the DAG or in its default_args
+$F/rules/policy.py:15:6: DC310 DAG 'partial_policy' has no on_failure_callback on the DAG or in its default_args
+$F/rules/policy.py:19:9: DC307 task 'd' has no owner other than the default "airflow" (set owner in default_args)
+$F/rules/policy.py:19:9: DC309 task 'd' has no execution_timeout (set execution_timeout in default_args)
+EOF
+}
+
+@test "dagcheck: DC311 unknown pool and pool_slots above the pool's slots (airflow pools export)" {
+	run -1 dagcheck --no-config --select DC311 --pools tests/fixtures/dagcheck/rules/pools.json tests/fixtures/dagcheck/rules/dc311.py
+	assert_output - <<EOF
+$F/rules/dc311.py:6:15: DC311 task 'unknown' uses pool 'warehous', which is not in $F/rules/pools.json
+$F/rules/dc311.py:7:15: DC311 task 'too_big' takes pool_slots=5 but pool 'api' has 2 slots: it can never run
+EOF
+}
+
+@test "dagcheck: DC401 credentials by name in assignments, keywords, dicts, headers and os.environ; not templates or ids" {
+	run -1 dagcheck --no-config --select DC401 tests/fixtures/dagcheck/rules/dc401.py
+	assert_output - <<EOF
+$F/rules/dc401.py:7:15: DC401 hard-coded credential in 'DB_PASSWORD': 'hu********od' (read it from a Connection, a Variable or a secrets backend)
+$F/rules/dc401.py:10:31: DC401 hard-coded credential in 'SMTP_PASSWORD': 'm4*****s!' (read it from a Connection, a Variable or a secrets backend)
+$F/rules/dc401.py:11:62: DC401 hard-coded credential in 'password': 's3**********rd' (read it from a Connection, a Variable or a secrets backend)
+$F/rules/dc401.py:17:35: DC401 hard-coded credential in 'Authorization': 'Bearer ab************89' (read it from a Connection, a Variable or a secrets backend)
+$F/rules/dc401.py:17:75: DC401 hard-coded credential in 'X-Api-Key': 'k-**********4a' (read it from a Connection, a Variable or a secrets backend)
+EOF
+}
+
+@test "dagcheck: DC402 user:password@ in URIs; not placeholders, masks or URIs without a password" {
+	run -1 dagcheck --no-config --select DC402 tests/fixtures/dagcheck/rules/dc402.py
+	assert_output - <<EOF
+$F/rules/dc402.py:4:9: DC402 credentials inside a URI: 'postgresql://etl_user:Wa**********ss@db.internal:5432' (keep them in an Airflow Connection)
+$F/rules/dc402.py:11:54: DC402 credentials inside a URI: 'redshift://admin:R3*********1n@cluster:5439' (keep them in an Airflow Connection)
+EOF
+}
+
+@test "dagcheck: DC403 AWS, GitHub, Slack tokens and private keys in strings and comments; not look-alikes" {
+	run -1 dagcheck --no-config --select DC403 tests/fixtures/dagcheck/rules/dc403.py
+	assert_output - <<EOF
+$F/rules/dc403.py:4:22: DC403 AWS access key id in the source: 'AK****************LE' (revoke it and keep it in a secrets backend)
+$F/rules/dc403.py:6:11: DC403 GitHub token in the source: 'gh****************45' (revoke it and keep it in a secrets backend)
+$F/rules/dc403.py:7:17: DC403 private key in the source: '-----BEGIN OPENSSH PRIVATE KEY-----' (revoke it and keep it in a secrets backend)
+$F/rules/dc403.py:11:16: DC403 Slack webhook URL in the source: 'https://hooks.slack.com/services/T0****************XX' (revoke it and keep it in a secrets backend)
+$F/rules/dc403.py:14:56: DC403 Slack token in the source: 'xo****************Kl' (revoke it and keep it in a secrets backend)
+EOF
+}
+
+@test "dagcheck: DC404 get_connection and hooks at module top level; not inside @task" {
+	run -0 dagcheck --no-config --select DC404 tests/fixtures/dagcheck/rules/dc404.py
+	assert_output - <<EOF
+$F/rules/dc404.py:6:8: DC404 get_connection() at module top level runs every time Airflow parses the file (create connections and hooks inside the task)
+$F/rules/dc404.py:7:8: DC404 PostgresHook() at module top level runs every time Airflow parses the file (create connections and hooks inside the task)
+EOF
+}
+
+@test "dagcheck: DC501 unclosed delimiters, one-brace typos and unbalanced blocks; not JSON, raw blocks or comments" {
+	run -1 dagcheck --no-config --select DC501 tests/fixtures/dagcheck/rules/dc501.py
+	assert_output - <<EOF
+$F/rules/dc501.py:6:62: DC501 '{{' is never closed by '}}'
+$F/rules/dc501.py:7:64: DC501 '{ ds }}' opens with one brace: Jinja needs '{{'
+$F/rules/dc501.py:15:13: DC501 '{% if %}' is never closed by '{% endif %}'
+$F/rules/dc501.py:19:13: DC501 '{% endif %}' closes '{% for %}'
+EOF
+}
+
+@test "dagcheck: DC502 unknown names, macros, var.* and filters; not context names, params, user_defined_macros" {
+	run -0 dagcheck --no-config --select DC502 tests/fixtures/dagcheck/rules/dc502.py
+	assert_output - <<EOF
+$F/rules/dc502.py:12:54: DC502 template variable 'dss' is not in Airflow's context, params or user_defined_macros
+$F/rules/dc502.py:12:54: DC502 unknown macro 'macros.ds_ad'
+$F/rules/dc502.py:13:60: DC502 'var.values': Airflow's var has only var.value and var.json
+$F/rules/dc502.py:14:66: DC502 unknown Jinja filter 'upercase'
+$F/rules/dc502.py:24:91: DC502 template variable 'nope' is not in Airflow's context, params or user_defined_macros
+EOF
+}
+
+@test "dagcheck: DC601-DC603 Variable.get, requests, open and pandas at import time (also in a factory); not in @task or __main__" {
+	run -0 dagcheck --no-config --select DC6 tests/fixtures/dagcheck/rules/dc6xx.py
+	assert_output - <<EOF
+$F/rules/dc6xx.py:3:1: DC603 'pandas' imported at module top level slows every parse of the file (import it inside the task that uses it)
+$F/rules/dc6xx.py:10:7: DC601 Variable.get('environment') at module top level queries the metadata database every time Airflow parses the file (use '{{ var.value.environment }}' in a template, or call it inside the task)
+$F/rules/dc6xx.py:11:10: DC602 requests.get() at module top level makes a network request every time Airflow parses the file (move it into a task)
+$F/rules/dc6xx.py:12:6: DC602 open() at module top level reads a file every time Airflow parses the file (move it into a task)
+$F/rules/dc6xx.py:18:62: DC601 Variable.get at module top level queries the metadata database every time Airflow parses the file (use a template, or call it inside the task)
+EOF
+}
+
+@test "dagcheck: DC701-DC708 with --target-version 3" {
+	run -1 dagcheck --no-config --select DC7 --target-version 3 tests/fixtures/dagcheck/rules/dc7xx.py
+	assert_output - <<EOF
+$F/rules/dc7xx.py:4:52: DC705 'airflow.contrib.operators.ssh_operator' is removed in Airflow 3 (import from the provider packages)
+$F/rules/dc7xx.py:5:45: DC705 'airflow.operators.bash_operator' (an Airflow 1.10 module) is removed in Airflow 3
+$F/rules/dc7xx.py:6:37: DC705 'airflow.operators.dummy' moved in Airflow 3: import from airflow.providers.standard.operators.empty (EmptyOperator)
+$F/rules/dc7xx.py:7:38: DC705 'airflow.operators.python' moved in Airflow 3: import from airflow.providers.standard.operators.python
+$F/rules/dc7xx.py:8:38: DC705 'airflow.operators.subdag' is removed in Airflow 3
+$F/rules/dc7xx.py:9:46: DC705 'airflow.operators.trigger_dagrun' moved in Airflow 3: import from airflow.providers.standard.operators.trigger_dagrun
+$F/rules/dc7xx.py:13:31: DC707 'provide_context' is removed in Airflow 3 (the context is passed to **kwargs as is) (in default_args)
+$F/rules/dc7xx.py:13:56: DC706 'sla' is ignored by Airflow 3 (use deadline alerts: DAG(deadline=...)) (in default_args)
+$F/rules/dc7xx.py:15:20: DC701 'schedule_interval' is removed in Airflow 3 (use schedule=)
+$F/rules/dc7xx.py:15:59: DC704 days_ago() is removed in Airflow 3 (use a fixed date: pendulum.datetime(2024, 1, 1, tz="UTC"))
+$F/rules/dc7xx.py:16:10: DC707 DAG argument 'concurrency' is 'max_active_tasks' in Airflow 3
+$F/rules/dc7xx.py:16:25: DC706 'sla_miss_callback' is ignored by Airflow 3 (use deadline alerts: DAG(deadline=...))
+$F/rules/dc7xx.py:17:13: DC702 DummyOperator is removed in Airflow 3 (use EmptyOperator)
+$F/rules/dc7xx.py:18:11: DC703 SubDagOperator is removed in Airflow 3 (use a TaskGroup, or a separate DAG triggered with TriggerDagRunOperator)
+$F/rules/dc7xx.py:19:62: DC707 'provide_context' is removed in Airflow 3 (the context is passed to **kwargs as is)
+$F/rules/dc7xx.py:20:25: DC707 'task_concurrency' is 'max_active_tis_per_dag' in Airflow 3
+$F/rules/dc7xx.py:20:58: DC708 'none_failed_or_skipped' trigger rule is removed in Airflow 3 (use 'none_failed_min_one_success')
+$F/rules/dc7xx.py:21:84: DC708 'dummy' trigger rule is removed in Airflow 3 (use 'always')
+$F/rules/dc7xx.py:22:75: DC707 'execution_date=' is 'logical_date=' in Airflow 3
+EOF
+}
+
+@test "dagcheck: DC503 fires for files importing airflow.sdk; --target-version 2 turns it off" {
+	run -0 dagcheck --no-config --select DC5 $F/rules/dc503.py
+	assert_output - <<EOF
+$F/rules/dc503.py:5:52: DC503 template variable 'execution_date' was removed in Airflow 3 (use logical_date or data_interval_start)
+$F/rules/dc503.py:5:52: DC503 template variable 'next_ds' was removed in Airflow 3 (use {{ data_interval_end | ds }})
+$F/rules/dc503.py:5:52: DC503 template variable 'yesterday_ds' was removed in Airflow 3 (use {{ macros.ds_add(ds, -1) }})
+EOF
+	run -0 dagcheck --no-config --select DC5 --target-version 2 $F/rules/dc503.py
+	assert_output ""
+}
+
+@test "dagcheck: the Airflow 3 rules stay off for Airflow 2 files unless --target-version 3" {
+	run -0 dagcheck --no-config --select DC7,DC503 $F/rules/dc7xx.py $F/corpus/marketing_legacy_110.py
+	assert_output ""
+	run -0 dagcheck --no-config --target-version 3 --select DC503 $F/corpus/marketing_legacy_110.py
+	assert_output "$F/corpus/marketing_legacy_110.py:46:18: DC503 template variable 'prev_ds' was removed in Airflow 3 (use prev_data_interval_start_success)"
+}
+
+@test "dagcheck: the policy rules are silent without --require" {
+	run -0 dagcheck --no-config --select DC307,DC308,DC309,DC310 $F/rules/policy.py
+	assert_output ""
+}
+
+@test "dagcheck: --require retries makes DC301 an error; --severity still has the last word" {
+	run -0 dagcheck --no-config --select DC301 $F/rules/dc301.py
+	run -0 bash -c "dagcheck --no-config --select DC301 --require retries -o ndjson $F/rules/dc301.py | jq -r .severity | sort -u"
+	assert_output "error"
+	run -1 dagcheck --no-config --select DC301 --require retries $F/rules/dc301.py
+	run -0 dagcheck --no-config --select DC301 --require retries --severity DC301=warning $F/rules/dc301.py
+	run -2 dagcheck --no-config --require owners $F/rules/dc301.py
+	assert_output --partial "unknown --require item 'owners'"
+}
+
+@test "dagcheck: --pools reads the REST API's pool list like airflow pools export" {
+	run -1 dagcheck --no-config --select DC311 --pools $F/rules/pools.json $F/rules/dc311.py
+	expected=$output
+	run -1 dagcheck --no-config --select DC311 --pools $F/rules/pools-rest.json $F/rules/dc311.py
+	assert_output "${expected//pools.json/pools-rest.json}"
+	run -0 dagcheck --no-config --select DC311 $F/rules/dc311.py
+	assert_output ""
+	printf '[1, 2]' >$TMP/bad.json
+	run -2 dagcheck --no-config --pools $TMP/bad.json $F/rules/dc311.py
+	assert_output --partial "a pool without a \"name\""
+	run -2 dagcheck --no-config --pools $TMP/missing.json $F/rules/dc311.py
+	assert_output --partial "cannot read '$TMP/missing.json'"
+}
+
+@test "dagcheck: secrets never appear unredacted, in any format" {
+	secrets=(hunter2-prod 'm41lp4ss!' s3cr3tpassw0rd abcdef0123456789 k-9f8e7d6c5b4a 'Wareh0use!Pass'
+		R3dsh1ftAdm1n AKIAIOSFODNN7EXAMPLE ghp_0123456789abcdefghijABCDEFGHIJ012345
+		xoxb-1234567890-0987654321-AbCdEfGhIjKl XXXXXXXXXXXXXXXXXXXXXXXX b3BlbnNzaC1rZXktdjEAAAAABG5vbmUA
+		Sup3rS3cretLoad wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY dbtc_8s7d6f5g4h3j2k1l q9R8s7T6u5V4w3X2
+		AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY aBcDeFgHiJkLmNoPqRsTuVwX)
+	files="$F/rules/dc401.py $F/rules/dc402.py $F/rules/dc403.py $F/corpus"
+	for fmt in text ndjson github sarif junit; do
+		dagcheck --no-config -o $fmt $files >$TMP/out.$fmt 2>&1 || true
+	done
+	dagcheck --no-config --statistics $files >$TMP/out.stats 2>&1 || true
+	dagcheck --no-config --graph $files >$TMP/out.graph 2>&1 || true
+	dagcheck --no-config --dot $files >$TMP/out.dot 2>&1 || true
+	for s in "${secrets[@]}"; do
+		run grep -lF -- "$s" $TMP/out.text $TMP/out.ndjson $TMP/out.github $TMP/out.sarif $TMP/out.junit \
+			$TMP/out.stats $TMP/out.graph $TMP/out.dot
+		assert_output ""
+	done
+	# the findings are there, redacted: first two and last two characters
+	for fmt in text ndjson github sarif junit; do
+		run grep -c "s3\*\*\*\*\*\*\*\*\*\*rd" $TMP/out.$fmt
+		assert_output 1
+	done
+	run grep -c "DC40[123]" $TMP/out.text
+	assert_output 20
+}
+
+@test "dagcheck: short secrets are all stars" {
+	printf 'from airflow import DAG\nDB_PASSWORD = "abc123"\n' >$TMP/short.py
+	run -1 dagcheck --no-config --select DC401 $TMP/short.py
+	assert_output "$TMP/short.py:2:15: DC401 hard-coded credential in 'DB_PASSWORD': '******' (read it from a Connection, a Variable or a secrets backend)"
+}
+
+@test "dagcheck: # noqa alone silences every code; # noqa: A,B only those" {
+	printf 'from airflow import DAG\nwith DAG("n") as dag:  # noqa\n    pass\nwith DAG("m") as d2:  # noqa: DC305\n    pass\nwith DAG("o") as d3:  # noqa: DC301,DC306\n    pass\n' >$TMP/noqa.py
+	run -0 dagcheck --no-config --select DC305,DC306 $TMP/noqa.py
+	assert_output - <<EOF
+$TMP/noqa.py:4:6: DC306 DAG 'm' gives no schedule: Airflow 2 runs it daily, Airflow 3 only when triggered (set schedule= explicitly)
+$TMP/noqa.py:6:6: DC305 DAG 'o' leaves catchup implicit: Airflow 2 defaults to True, Airflow 3 to False (set catchup= explicitly)
+EOF
+}
+
+@test "dagcheck: a noqa on a multi-line string's last line covers the lines inside it" {
+	sed '20s/""",$/""",  # noqa: DC501/' $F/rules/dc501.py >$TMP/ml.py
+	run -1 dagcheck --no-config --select DC501 $TMP/ml.py
+	assert_output - <<EOF
+$TMP/ml.py:6:62: DC501 '{{' is never closed by '}}'
+$TMP/ml.py:7:64: DC501 '{ ds }}' opens with one brace: Jinja needs '{{'
+EOF
+}
+
+@test "dagcheck: --select and --ignore take prefixes; --severity takes codes and prefixes" {
+	run -1 dagcheck --no-config --select DC3 $F/rules/dc304.py
+	assert_output --partial "DC304"
+	run -0 dagcheck --no-config --select DC3 --ignore DC304 $F/rules/dc304.py
+	assert_output ""
+	run -0 bash -c "dagcheck --no-config --select DC40 --severity DC4=warning -o ndjson $F/rules/dc401.py | jq -r '[.code, .severity] | @tsv' | sort -u"
+	assert_output "DC401	warning"
+	run -2 dagcheck --no-config --severity DC401=fatal $F/rules/dc401.py
+}
+
+@test "dagcheck: settings from [tool.dagcheck] in a pyproject.toml above the first path" {
+	mkdir -p $TMP/proj/dags/team
+	cp $F/rules/dc301.py $F/rules/dc304.py $TMP/proj/dags/team/
+	cp $F/fixtures-pyproject.toml $TMP/proj/pyproject.toml
+	run -1 dagcheck $TMP/proj/dags
+	run -0 bash -c "dagcheck -o ndjson $TMP/proj/dags | jq -r '[.code, .severity] | @tsv' | sort -u"
+	assert_output "DC301	error"
+	# the command line wins over the file, key by key
+	run -0 bash -c "dagcheck -o ndjson --select DC304 $TMP/proj/dags/team | jq -r .code | sort -u"
+	assert_output "DC304"
+	run -0 bash -c "dagcheck -o ndjson --require owner $TMP/proj/dags | jq -r '[.code, .severity] | @tsv' | sort -u"
+	assert_output "DC301	warning"
+	run -1 dagcheck --no-config --select DC304 $TMP/proj/dags
+}
+
+@test "dagcheck: .dagcheck.toml wins over pyproject.toml in the same directory; --config names one" {
+	mkdir -p $TMP/p2/dags
+	cp $F/rules/dc305.py $TMP/p2/dags/
+	printf '[tool.dagcheck]\nselect = ["DC306"]\n' >$TMP/p2/pyproject.toml
+	printf 'select = "DC305"\nfail-on = "warning"\n' >$TMP/p2/.dagcheck.toml
+	run -1 dagcheck $TMP/p2/dags
+	assert_line --index 0 --partial "DC305 DAG 'implicit'"
+	printf 'select = ["DC2"]\n' >$TMP/other.toml
+	run -0 dagcheck --config $TMP/other.toml $TMP/p2/dags
+	assert_output ""
+}
+
+@test "dagcheck: a malformed or unknown setting is exit 2 with file:line" {
+	mkdir -p $TMP/p3
+	cp $F/rules/dc305.py $TMP/p3/
+	printf '# settings\nselect = ["DC3"\nignore = []\n' >$TMP/p3/.dagcheck.toml
+	run -2 dagcheck $TMP/p3
+	assert_output "dagcheck: $TMP/p3/.dagcheck.toml:3: expected ',' or ']' in an array"
+	printf 'select = ["DC3"]\n\nfail_on = "sometimes"\n' >$TMP/p3/.dagcheck.toml
+	run -2 dagcheck $TMP/p3
+	assert_output "dagcheck: $TMP/p3/.dagcheck.toml:3: fail-on is \"error\", \"warning\", \"info\" or \"never\""
+	printf '[tool.dagcheck]\nselekt = ["DC3"]\n' >$TMP/p3/pyproject.toml
+	rm $TMP/p3/.dagcheck.toml
+	run -2 dagcheck $TMP/p3
+	assert_output "dagcheck: $TMP/p3/pyproject.toml:2: unknown setting 'selekt'"
+	printf '[tool.dagcheck]\ntarget-version = 4\n' >$TMP/p3/pyproject.toml
+	run -2 dagcheck $TMP/p3
+	assert_output "dagcheck: $TMP/p3/pyproject.toml:2: target-version is 2 or 3"
+	printf '[tool.dagcheck]\nselect = DC3\n' >$TMP/p3/pyproject.toml
+	run -2 dagcheck $TMP/p3
+	assert_output "dagcheck: $TMP/p3/pyproject.toml:2: expected a value (strings need quotes)"
+	run -0 dagcheck --no-config --select DC2 $TMP/p3
+}
+
+@test "dagcheck: --statistics counts findings per code, largest first" {
+	run -1 dagcheck --no-config --statistics $F/rules/dc301.py $F/rules/dc304.py $F/rules/dc401.py
+	assert_output - <<'EOF'
+5	DC401	[error] hard-coded credential in a keyword or dict value
+3	DC301	[warning] task with no retries
+3	DC304	[error] start_date or other DAG/task arguments computed at parse time
+EOF
+	run -0 bash -c "dagcheck --no-config --statistics -o ndjson $F/rules/dc304.py | jq -c ."
+	assert_output '{"code":"DC304","name":"parse-time-value","severity":"error","count":3}'
+	run -2 dagcheck --no-config --statistics -o sarif $F/rules/dc304.py
+}
+
+@test "dagcheck: the corpus of team DAG files matches its expected findings" {
+	[ "$(ls $F/corpus/*.py | wc -l)" -ge 30 ]
+	run -1 dagcheck --no-config $F/corpus
+	assert_output "$(cat $F/corpus.expected)"
+	run -1 dagcheck --no-config --target-version 3 --require owner,sla,retries,execution_timeout,on_failure_callback \
+		--pools $F/rules/pools.json $F/corpus
+	assert_output "$(cat $F/corpus-strict.expected)"
+}
+
+@test "dagcheck: clean DAG files of the corpus have no findings at all" {
+	run -0 dagcheck --no-config $F/corpus/email_alerts_clean.py $F/corpus/clean_sdk3.py $F/corpus/noqa_reviewed.py
+	assert_output ""
+}
+
+@test "dagcheck: .pre-commit-hooks.yaml runs dagcheck on Python files" {
+	run -0 python3 -c "
+import yaml
+hooks = yaml.safe_load(open('.pre-commit-hooks.yaml'))
+h = [x for x in hooks if x['id'] == 'dagcheck'][0]
+assert h['entry'] == 'dagcheck' and h['types'] == ['python'], h
+print('ok')"
+	assert_output "ok"
+}

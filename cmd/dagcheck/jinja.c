@@ -495,7 +495,10 @@ scan(struct jx *J, int pass)
 							jreport(J, "DC501", i, "'{%% raw %%}' is never closed by '{%% endraw %%}'");
 						return;
 					}
-					i = k;
+					/* past the endraw tag's own closer */
+					while (k + 1 < n && !(s[k] == '%' && s[k + 1] == '}'))
+						k++;
+					i = k + 2;
 					continue;
 				}
 				if (pass == 0) {
@@ -611,7 +614,7 @@ check_string(struct jx *J, const char *s, size_t n, const struct py_node *node)
 {
 	if (node == NULL || n < 2)
 		return;
-	if (memchr(s, '}', n) == NULL)
+	if (memchr(s, '{', n) == NULL && memchr(s, '}', n) == NULL)
 		return;
 	J->s = s;
 	J->n = n;

@@ -648,6 +648,15 @@ flush_out(struct pk_cli *cli, struct pk_buf *out)
 	pk_buf_reset(out);
 }
 
+/* A bad settings or pools file: exit 2 like a usage error, without the
+ * --help hint (the command line was fine). */
+static void __attribute__((noreturn))
+config_error(const struct pk_err *err)
+{
+	fprintf(stderr, "dagcheck: %s\n", err->msg);
+	exit(2);
+}
+
 struct stat_row {
 	const char *code;
 	size_t n;
@@ -817,14 +826,14 @@ main(int argc, char *argv[])
 		config_path = found = dc_config_find(argv[cli.optind]);
 	if (!no_config && config_path) {
 		if (dc_config_load(config_path, &set, &err) != 0)
-			pk_die(&cli, &err);
+			config_error(&err);
 		if (!has_select && set.has_select) {
 			cfg.select = set.select;
 			cfg.nselect = set.nselect;
 			set.select = NULL;
 			set.nselect = 0;
 		}
-		if (!has_ignore && set.has_ignore) {
+		if (!has_ignore && !has_select && set.has_ignore) {
 			cfg.ignore = set.ignore;
 			cfg.nignore = set.nignore;
 			set.ignore = NULL;
@@ -855,7 +864,7 @@ main(int argc, char *argv[])
 			R.glob = set.glob;
 	}
 	if (pools_path && dc_pools_load(pools_path, &cfg, &err) != 0)
-		pk_die(&cli, &err);
+		config_error(&err);
 	if (known_path)
 		load_known(&R, &reg, known_path);
 	for (i = cli.optind; i < argc; i++) {

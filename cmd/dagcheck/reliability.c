@@ -182,10 +182,13 @@ dyn_visit(const struct py_node *x, void *arg)
 		if (strcmp(D->q.p, dynamic_calls[i]) == 0) {
 			const char *last = strrchr(dynamic_calls[i], '.') + 1;
 
+			int date = strstr(D->arg, "date") != NULL;
+
 			dc_report_once(D->ctx, "DC304", x->line, x->col, D->dag_id, NULL,
 			    "%s is computed at parse time by %s(), so it changes every time the file is "
-			    "parsed (use a fixed value such as pendulum.datetime(2024, 1, 1, tz=\"UTC\"))",
-			    D->arg, last);
+			    "parsed (%s)", D->arg, last, date ?
+			    "use a fixed date such as pendulum.datetime(2024, 1, 1, tz=\"UTC\")" :
+			    "compute it inside the task, or use a template such as {{ ts_nodash }}");
 			break;
 		}
 	return 1;
