@@ -715,7 +715,10 @@ EOF
 	run -0 bash -c "dagcheck -o ndjson --select DC304 $TMP/proj/dags/team | jq -r .code | sort -u"
 	assert_output "DC304"
 	run -0 bash -c "dagcheck -o ndjson --require owner $TMP/proj/dags | jq -r '[.code, .severity] | @tsv' | sort -u"
-	assert_output "DC301	warning"
+	assert_output - <<'EOF'
+DC301	warning
+DC307	error
+EOF
 	run -1 dagcheck --no-config --select DC304 $TMP/proj/dags
 }
 
