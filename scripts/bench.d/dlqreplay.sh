@@ -30,11 +30,11 @@ done
 
 # (kcat -P sends a file operand as one message: lines come on stdin.)
 kcat_cmd="kcat -P -b $brokers -t kcat -K '	' -X enable.idempotence=true -X acks=all <$dir/records.tsv"
-dlq_cmd="rm -f $dir/led && dlqreplay -q -b $brokers -t dlq -k event_id --repartition -j 1000 --ledger $dir/led $dir/records.ndjson"
+dlq_cmd="rm -f $dir/led && dlqreplay -q -b $brokers -t dlq -k event_id --repartition -j 5000 --ledger $dir/led $dir/records.ndjson"
 
 # Same answer first: one run of each into its own topic, compared record by record.
 kcat -P -b "$brokers" -t chk-kcat -K '	' <"$dir/records.tsv" || bench_die "kcat produce failed"
-dlqreplay -q -b "$brokers" -t chk-dlq -k event_id --repartition -j 1000 --ledger "$dir/led" \
+dlqreplay -q -b "$brokers" -t chk-dlq -k event_id --repartition -j 5000 --ledger "$dir/led" \
 	"$dir/records.ndjson" || bench_die "dlqreplay failed"
 [ "$(wc -l <"$dir/led")" -eq "$n" ] || bench_die "the ledger does not hold $n ids"
 for t in chk-kcat chk-dlq; do
