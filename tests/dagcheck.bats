@@ -791,3 +791,12 @@ assert h['entry'] == 'dagcheck' and h['types'] == ['python'], h
 print('ok')"
 	assert_output "ok"
 }
+
+@test "dagcheck: the man page's part-2 EXAMPLES run (migration, policy with pools, statistics)" {
+	run -0 dagcheck --no-config --target-version 3 --select DC5,DC7 $F/repo
+	assert_line --partial "DC705 'airflow.operators.python_operator' (an Airflow 1.10 module) is removed in Airflow 3"
+	run -1 dagcheck --no-config --require owner,retries,execution_timeout --pools $F/rules/pools.json $F/repo
+	assert_line --partial "DC309"
+	run -0 dagcheck --no-config --statistics $F/repo
+	assert_line --regexp '^1	DC303	\[warning\] '
+}

@@ -6,6 +6,12 @@ complete -c dagcheck -l select -r
 complete -c dagcheck -l ignore -r
 complete -c dagcheck -l severity -r
 complete -c dagcheck -l fail-on -r
+complete -c dagcheck -l require -r
+complete -c dagcheck -l target-version -r
+complete -c dagcheck -l pools -r
+complete -c dagcheck -l statistics
+complete -c dagcheck -l config -r
+complete -c dagcheck -l no-config
 complete -c dagcheck -l ignore-syntax -r
 complete -c dagcheck -l dump-tokens
 complete -c dagcheck -l dump-ast
