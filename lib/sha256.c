@@ -1,10 +1,19 @@
 /*
  * sha256 - SHA-256 written from FIPS 180-4 (sections 4.1.2, 4.2.2, 5.1.1,
- * 6.2), checked against the NIST example vectors in tests/unit/test_sha256.c.
+ * 6.2), checked against the NIST example vectors in tests/unit/test_sha256.c;
+ * on x86-64 processors with the SHA extensions the block function uses them
+ * (Intel, "New Instructions Supporting the Secure Hash Algorithm on Intel
+ * Architecture Processors", 2013), about five times faster.
  */
 #include <string.h>
 
 #include "lib/sha256.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HAVE_SHANI 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
 
 /* FIPS 180-4 4.2.2: the first 32 bits of the fractional parts of the cube
  * roots of the first 64 primes. */
@@ -21,31 +30,123 @@ static const uint32_t K[64] = {
 
 #define ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
+/* 6.2.2 as written. Unrolling it (working variables renamed instead of
+ * shifted, a 16-word schedule) measured no faster with gcc 12 -O2: the
+ * compiler does as well with the loop. */
 static void
-compress(uint32_t h[8], const unsigned char *p)
+blocks_portable(uint32_t st[8], const unsigned char *p, size_t nblk)
 {
 	uint32_t w[64], a, b, c, d, e, f, g, hh, t1, t2;
 	int i;
 
-	for (i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		    (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
-	for (i = 16; i < 64; i++) {
-		uint32_t s0 = ROTR(w[i - 15], 7) ^ ROTR(w[i - 15], 18) ^ (w[i - 15] >> 3);
-		uint32_t s1 = ROTR(w[i - 2], 17) ^ ROTR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+	for (; nblk > 0; nblk--, p += 64) {
+		for (i = 0; i < 16; i++)
+			w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+			    (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
+		for (i = 16; i < 64; i++) {
+			uint32_t s0 = ROTR(w[i - 15], 7) ^ ROTR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+			uint32_t s1 = ROTR(w[i - 2], 17) ^ ROTR(w[i - 2], 19) ^ (w[i - 2] >> 10);
 
-		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+			w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+		}
+		a = st[0]; b = st[1]; c = st[2]; d = st[3];
+		e = st[4]; f = st[5]; g = st[6]; hh = st[7];
+		for (i = 0; i < 64; i++) {
+			t1 = hh + (ROTR(e, 6) ^ ROTR(e, 11) ^ ROTR(e, 25)) + ((e & f) ^ (~e & g)) +
+			    K[i] + w[i];
+			t2 = (ROTR(a, 2) ^ ROTR(a, 13) ^ ROTR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+			hh = g; g = f; f = e; e = d + t1;
+			d = c; c = b; b = a; a = t1 + t2;
+		}
+		st[0] += a; st[1] += b; st[2] += c; st[3] += d;
+		st[4] += e; st[5] += f; st[6] += g; st[7] += hh;
 	}
-	a = h[0]; b = h[1]; c = h[2]; d = h[3];
-	e = h[4]; f = h[5]; g = h[6]; hh = h[7];
-	for (i = 0; i < 64; i++) {
-		t1 = hh + (ROTR(e, 6) ^ ROTR(e, 11) ^ ROTR(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i];
-		t2 = (ROTR(a, 2) ^ ROTR(a, 13) ^ ROTR(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-		hh = g; g = f; f = e; e = d + t1;
-		d = c; c = b; b = a; a = t1 + t2;
+}
+
+#ifdef HAVE_SHANI
+/*
+ * The same with SHA256RNDS2 (two rounds), SHA256MSG1/MSG2 (the schedule).
+ * The state lives as ABEF and CDGH; four message vectors rotate through
+ * the 16 groups of four rounds.
+ */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void
+blocks_shani(uint32_t st[8], const unsigned char *p, size_t nblk)
+{
+	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+	__m128i s0, s1, t, save0, save1, msg, m[4];
+	int g;
+
+	t = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)st), 0xB1);
+	s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(const void *)(st + 4)), 0x1B);
+	s0 = _mm_alignr_epi8(t, s1, 8);		/* ABEF */
+	s1 = _mm_blend_epi16(s1, t, 0xF0);	/* CDGH */
+	for (; nblk > 0; nblk--, p += 64) {
+		save0 = s0;
+		save1 = s1;
+		for (g = 0; g < 4; g++)
+			m[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * g)),
+			    bswap);
+#pragma GCC unroll 16
+		for (g = 0; g < 16; g++) {
+			msg = _mm_add_epi32(m[g & 3],
+			    _mm_loadu_si128((const __m128i *)(const void *)(K + 4 * g)));
+			s1 = _mm_sha256rnds2_epu32(s1, s0, msg);
+			if (g >= 3 && g <= 14) {
+				t = _mm_alignr_epi8(m[g & 3], m[(g + 3) & 3], 4);
+				m[(g + 1) & 3] = _mm_sha256msg2_epu32(_mm_add_epi32(m[(g + 1) & 3], t),
+				    m[g & 3]);
+			}
+			msg = _mm_shuffle_epi32(msg, 0x0E);
+			s0 = _mm_sha256rnds2_epu32(s0, s1, msg);
+			if (g >= 1 && g <= 12)
+				m[(g + 3) & 3] = _mm_sha256msg1_epu32(m[(g + 3) & 3], m[g & 3]);
+		}
+		s0 = _mm_add_epi32(s0, save0);
+		s1 = _mm_add_epi32(s1, save1);
 	}
-	h[0] += a; h[1] += b; h[2] += c; h[3] += d;
-	h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+	t = _mm_shuffle_epi32(s0, 0x1B);	/* FEBA */
+	s1 = _mm_shuffle_epi32(s1, 0xB1);	/* DCHG */
+	_mm_storeu_si128((__m128i *)(void *)st, _mm_blend_epi16(t, s1, 0xF0));
+	_mm_storeu_si128((__m128i *)(void *)(st + 4), _mm_alignr_epi8(s1, t, 8));
+}
+
+static int
+cpu_has_shani(void)
+{
+	unsigned a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) || !(c & bit_SSSE3))
+		return 0;
+	if (__get_cpuid_max(0, NULL) < 7)
+		return 0;
+	__cpuid_count(7, 0, a, b, c, d);
+	return (b >> 29) & 1;	/* CPUID.(EAX=7,ECX=0):EBX.SHA[bit 29] */
+}
+#endif
+
+/* 0 not decided yet, 1 portable, 2 SHA extensions. */
+static int impl;
+
+void
+pk_sha256_force_portable(int on)
+{
+	impl = on ? 1 : 0;
+}
+
+static void
+blocks(uint32_t st[8], const unsigned char *p, size_t nblk)
+{
+#ifdef HAVE_SHANI
+	/* A race here only computes the same answer twice. */
+	if (impl == 0)
+		impl = cpu_has_shani() ? 2 : 1;
+	if (impl == 2) {
+		blocks_shani(st, p, nblk);
+		return;
+	}
+#endif
+	blocks_portable(st, p, nblk);
 }
 
 void
@@ -77,11 +178,14 @@ pk_sha256_update(struct pk_sha256 *s, const void *data, size_t n)
 		n -= take;
 		if (s->nblk < 64)
 			return;
-		compress(s->h, s->blk);
+		blocks(s->h, s->blk, 1);
 		s->nblk = 0;
 	}
-	for (; n >= 64; p += 64, n -= 64)
-		compress(s->h, p);
+	if (n >= 64) {
+		blocks(s->h, p, n / 64);
+		p += n & ~(size_t)63;
+		n &= 63;
+	}
 	if (n > 0) {
 		memcpy(s->blk, p, n);
 		s->nblk = n;
@@ -98,13 +202,13 @@ pk_sha256_final(struct pk_sha256 *s, unsigned char out[PK_SHA256_LEN])
 	s->blk[s->nblk++] = 0x80;
 	if (s->nblk > 56) {
 		memset(s->blk + s->nblk, 0, 64 - s->nblk);
-		compress(s->h, s->blk);
+		blocks(s->h, s->blk, 1);
 		s->nblk = 0;
 	}
 	memset(s->blk + s->nblk, 0, 56 - s->nblk);
 	for (i = 0; i < 8; i++)
 		s->blk[56 + i] = (unsigned char)(bits >> (56 - 8 * i));
-	compress(s->h, s->blk);
+	blocks(s->h, s->blk, 1);
 	for (i = 0; i < 8; i++) {
 		out[4 * i] = (unsigned char)(s->h[i] >> 24);
 		out[4 * i + 1] = (unsigned char)(s->h[i] >> 16);
