@@ -1,7 +1,8 @@
 /*
  * ledger - the idempotency ledger: NDJSON lines {"id":..}, a flock against
- * concurrent writers, an open-addressing hash set of ids, batched appends
- * made durable with one fdatasync each.
+ * concurrent writers, an open-addressing hash set of ids with stable refs
+ * (one lookup per record), batched appends made durable with one
+ * fdatasync each.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,69 +17,105 @@
 #include "lib/ledger.h"
 #include "lib/reader.h"
 
-#define EMPTY ((size_t)-1)
+/* A slot: the hash's high 32 bits, then ref + 1 (0: an empty slot). The
+ * table stays at most half full, so a miss usually costs one cache line. */
+#define SLOT(h, ref) (((h) >> 32) << 32 | ((uint64_t)(ref) + 1))
+#define SLOT_REF(s) ((uint32_t)((s) & 0xffffffffu) - 1)
+
+uint64_t
+pk_ledger_hash(const void *id, size_t n)
+{
+	return pk_hash64(n ? id : "", n, 0x6c656467);
+}
 
 static void
 grow(struct pk_ledger *l)
 {
-	struct pk_ledger_slot *old = l->tab;
-	size_t oldcap = l->cap, i;
+	size_t cap = l->cap ? l->cap * 2 : 1024, i, j;
+	uint64_t *tab = pk_xcalloc(cap, sizeof *tab);
 
-	l->cap = oldcap ? oldcap * 2 : 1024;
-	l->tab = pk_xmalloc(l->cap * sizeof *l->tab);
-	for (i = 0; i < l->cap; i++)
-		l->tab[i].off = EMPTY;
-	for (i = 0; i < oldcap; i++) {
-		size_t j;
-
-		if (old[i].off == EMPTY)
-			continue;
-		for (j = old[i].h & (l->cap - 1); l->tab[j].off != EMPTY; j = (j + 1) & (l->cap - 1))
+	for (i = 0; i < l->nref; i++) {
+		for (j = l->ref[i].h & (cap - 1); tab[j] != 0; j = (j + 1) & (cap - 1))
 			;
-		l->tab[j] = old[i];
+		tab[j] = SLOT(l->ref[i].h, i);
 	}
-	free(old);
+	free(l->tab);
+	l->tab = tab;
+	l->cap = cap;
 }
 
-/* Slot of id, or of the empty place where it would go. */
+/* Slot of id, or of the empty place where it would go (cap > 0). */
 static size_t
 find(const struct pk_ledger *l, uint64_t h, const void *id, size_t n)
 {
+	uint64_t tag = h >> 32;
 	size_t j;
 
-	for (j = h & (l->cap - 1); l->tab[j].off != EMPTY; j = (j + 1) & (l->cap - 1))
-		if (l->tab[j].h == h && l->tab[j].len == n &&
-		    memcmp(l->ids.p + l->tab[j].off, id, n) == 0)
+	for (j = h & (l->cap - 1); l->tab[j] != 0; j = (j + 1) & (l->cap - 1)) {
+		const struct pk_ledger_id *r;
+
+		if (l->tab[j] >> 32 != tag)
+			continue;
+		r = &l->ref[SLOT_REF(l->tab[j])];
+		if (r->h == h && r->len == n && memcmp(l->ids.p + r->off, id, n) == 0)
 			break;
+	}
 	return j;
 }
 
-/* 1 added, 0 present. */
-static int
-insert(struct pk_ledger *l, const void *id, size_t n)
+uint32_t
+pk_ledger_ref(struct pk_ledger *l, uint64_t h, const void *id, size_t n)
 {
-	uint64_t h = pk_hash64(id, n, 0x6c656467);
+	struct pk_ledger_id *r;
 	size_t j;
 
-	if ((l->count + 1) * 4 > l->cap * 3)
+	if ((l->nref + 1) * 2 > l->cap)
 		grow(l);
 	j = find(l, h, id, n);
-	if (l->tab[j].off != EMPTY)
-		return 0;
-	l->tab[j].h = h;
-	l->tab[j].off = l->ids.len;
-	l->tab[j].len = n;
-	pk_buf_add(&l->ids, id, n);
-	l->count++;
-	return 1;
+	if (l->tab[j] != 0)
+		return SLOT_REF(l->tab[j]);
+	if (l->nref >= UINT32_MAX - 1)
+		abort();	/* four billion ids: memory ran out long before */
+	if (l->nref == l->refcap) {
+		l->refcap = l->refcap ? l->refcap * 2 : 1024;
+		l->ref = pk_xrealloc(l->ref, l->refcap * sizeof *l->ref);
+	}
+	r = &l->ref[l->nref];
+	r->h = h;
+	r->off = l->ids.len;
+	r->len = (uint32_t)n;
+	r->done = 0;
+	pk_buf_add(&l->ids, n ? id : "", n);
+	l->tab[j] = SLOT(h, l->nref);
+	return (uint32_t)l->nref++;
+}
+
+int
+pk_ledger_done(const struct pk_ledger *l, uint32_t ref)
+{
+	return ref < l->nref && l->ref[ref].done;
 }
 
 int
 pk_ledger_has(const struct pk_ledger *l, const void *id, size_t n)
 {
+	size_t j;
+
 	if (l->cap == 0)
 		return 0;
-	return l->tab[find(l, pk_hash64(id, n, 0x6c656467), id, n)].off != EMPTY;
+	j = find(l, pk_ledger_hash(id, n), id, n);
+	return l->tab[j] != 0 && l->ref[SLOT_REF(l->tab[j])].done;
+}
+
+/* Mark ref as a success: 1 newly, 0 already. */
+static int
+mark(struct pk_ledger *l, uint32_t ref)
+{
+	if (l->ref[ref].done)
+		return 0;
+	l->ref[ref].done = 1;
+	l->count++;
+	return 1;
 }
 
 static int
@@ -123,7 +160,13 @@ load(struct pk_ledger *l, int fd, int writable, struct pk_err *err)
 				    doc.f[i].v.type == PK_J_STR) {
 					pk_buf_reset(&id);
 					pk_jval_text(&doc.f[i].v, &id);
-					insert(l, id.p ? id.p : "", id.len);
+					if (id.len > UINT32_MAX) {
+						ret = pk_err_set(err, PK_ERR_DATA, "%s:%ld: id too long",
+						    l->path, pk_reader_lineno(r));
+						goto out;
+					}
+					mark(l, pk_ledger_ref(l, pk_ledger_hash(id.p, id.len),
+					    id.p ? id.p : "", id.len));
 					found = 1;
 					break;
 				}
@@ -189,19 +232,28 @@ pk_ledger_open(struct pk_ledger *l, const char *path, enum pk_ledger_mode mode,
 }
 
 int
-pk_ledger_add(struct pk_ledger *l, const void *id, size_t n, const char *members)
+pk_ledger_succeed(struct pk_ledger *l, uint32_t ref, const char *members)
 {
-	if (!insert(l, id, n))
+	const struct pk_ledger_id *r;
+
+	if (!mark(l, ref))
 		return 0;
 	if (l->fd < 0)
 		return 1;	/* read mode, or never opened: a set in memory */
+	r = &l->ref[ref];
 	pk_buf_adds(&l->pend, "{\"id\":");
-	pk_buf_add_json_str(&l->pend, id, n);
+	pk_buf_add_json_str(&l->pend, l->ids.p + r->off, r->len);
 	if (members != NULL)
 		pk_buf_adds(&l->pend, members);
 	pk_buf_adds(&l->pend, "}\n");
 	l->npend++;
 	return 1;
+}
+
+int
+pk_ledger_add(struct pk_ledger *l, const void *id, size_t n, const char *members)
+{
+	return pk_ledger_succeed(l, pk_ledger_ref(l, pk_ledger_hash(id, n), id, n), members);
 }
 
 size_t
@@ -250,7 +302,9 @@ pk_ledger_close(struct pk_ledger *l, struct pk_err *err)
 	}
 	free(l->tab);
 	l->tab = NULL;
-	l->cap = l->count = 0;
+	free(l->ref);
+	l->ref = NULL;
+	l->cap = l->count = l->nref = l->refcap = 0;
 	pk_buf_release(&l->ids);
 	pk_buf_release(&l->pend);
 	free(l->path);

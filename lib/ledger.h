@@ -12,17 +12,22 @@
 #include "lib/buf.h"
 #include "lib/err.h"
 
-struct pk_ledger_slot {
-	uint64_t h;
-	size_t off;		/* into ids; SIZE_MAX: empty slot */
-	size_t len;
+/* One id the ledger knows: recorded as a success, or only looked up. */
+struct pk_ledger_id {
+	uint64_t h;		/* pk_ledger_hash of the id */
+	size_t off;		/* into ids */
+	uint32_t len;
+	uint32_t done;		/* 1: a success (in the file, or queued for it) */
 };
 
 struct pk_ledger {
 	int fd;
 	char *path;
-	struct pk_ledger_slot *tab;
-	size_t cap, count;	/* cap is a power of two */
+	uint64_t *tab;		/* slots: hash tag << 32 | (ref + 1); 0 empty */
+	size_t cap;		/* a power of two */
+	struct pk_ledger_id *ref;	/* by ref: stable for the ledger's life */
+	size_t nref, refcap;
+	size_t count;		/* ids recorded as successes */
 	struct pk_buf ids;	/* every id's bytes, back to back */
 	struct pk_buf pend;	/* lines added, not yet written */
 	size_t npend;
@@ -30,7 +35,7 @@ struct pk_ledger {
 	int torn;		/* an unfinished last line was cut off at open */
 };
 
-#define PK_LEDGER_INIT { -1, NULL, NULL, 0, 0, PK_BUF_INIT, PK_BUF_INIT, 0, 0, 0 }
+#define PK_LEDGER_INIT { -1, NULL, NULL, 0, NULL, 0, 0, 0, PK_BUF_INIT, PK_BUF_INIT, 0, 0, 0 }
 
 enum pk_ledger_mode {
 	PK_LEDGER_WRITE = 0,	/* create if missing, exclusive lock, append */
@@ -49,16 +54,31 @@ enum pk_ledger_mode {
  */
 int pk_ledger_open(struct pk_ledger *l, const char *path, enum pk_ledger_mode mode,
     struct pk_err *err);
-/* 1 when id[0..n) is in the set (loaded or added), else 0. */
-int pk_ledger_has(const struct pk_ledger *l, const void *id, size_t n);
+
 /*
- * Add id to the set at once and queue its line,
- * {"id":"<id>"<members>} where members (may be NULL) is text such as
- * ,"ts":"..." appended verbatim. Nothing reaches the file before
- * pk_ledger_sync. Returns 1 when added, 0 when the id was already there
- * (nothing queued). On a ledger opened in read mode, or never opened (a
- * PK_LEDGER_INIT struct used as a plain set), only the set changes.
+ * The hot path: hash an id once with pk_ledger_hash, then pk_ledger_ref
+ * finds it or enters it (as no success yet) and returns its ref, a small
+ * number that stays valid until pk_ledger_close; pk_ledger_done and
+ * pk_ledger_succeed take the ref and look nothing up again.
  */
+uint64_t pk_ledger_hash(const void *id, size_t n);
+/* The ref of id[0..n) (h = pk_ledger_hash(id, n)), entered if new. */
+uint32_t pk_ledger_ref(struct pk_ledger *l, uint64_t h, const void *id, size_t n);
+/* 1 when ref is recorded as a success (loaded, or added since), else 0. */
+int pk_ledger_done(const struct pk_ledger *l, uint32_t ref);
+/*
+ * Record ref as a success and queue its line, {"id":"<id>"<members>}
+ * where members (may be NULL) is text such as ,"ts":"..." appended
+ * verbatim. Nothing reaches the file before pk_ledger_sync. Returns 1 when
+ * recorded, 0 when it already was (nothing queued). On a ledger opened in
+ * read mode, or never opened (a PK_LEDGER_INIT struct used as a plain
+ * set), only the set changes.
+ */
+int pk_ledger_succeed(struct pk_ledger *l, uint32_t ref, const char *members);
+
+/* 1 when id[0..n) is recorded as a success, else 0 (enters nothing). */
+int pk_ledger_has(const struct pk_ledger *l, const void *id, size_t n);
+/* pk_ledger_succeed by id: 1 when added, 0 when it was there already. */
 int pk_ledger_add(struct pk_ledger *l, const void *id, size_t n, const char *members);
 /* Lines queued and not yet synced. */
 size_t pk_ledger_pending(const struct pk_ledger *l);

@@ -1,7 +1,8 @@
 /*
  * test_ledger - lib/ledger: ids survive a reopen, the lock refuses a second
  * writer, a torn last line is cut off, a corrupt line is an error, many ids
- * (hash set growth), ids with escapes and NUL bytes.
+ * (hash set growth), ids with escapes and NUL bytes; refs: a looked-up id is
+ * no success until recorded, refs stay valid while the set grows.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -155,6 +156,44 @@ main(void)
 	is_int(pk_ledger_open(&b, path, PK_LEDGER_READ, &err), 0, "blank lines and CRLF");
 	is_int(pk_ledger_has(&b, "x", 1), 1, "x loaded");
 	pk_ledger_close(&b, NULL);
+
+	/* Refs: entered ids are not successes; recording by ref writes the
+	 * line; refs made before 50,000 more ids still name their id. */
+	put("{\"id\":\"old\"}\n");
+	{
+		struct pk_ledger z = PK_LEDGER_INIT;
+		uint32_t rold, rnew, again;
+
+		b = z;
+		is_int(pk_ledger_open(&b, path, PK_LEDGER_WRITE, &err), 0, "open for refs");
+		rold = pk_ledger_ref(&b, pk_ledger_hash("old", 3), "old", 3);
+		is_int(pk_ledger_done(&b, rold), 1, "a loaded id is done");
+		rnew = pk_ledger_ref(&b, pk_ledger_hash("new", 3), "new", 3);
+		is_int(pk_ledger_done(&b, rnew), 0, "an entered id is not done");
+		is_int(pk_ledger_has(&b, "new", 3), 0, "nor in the set of successes");
+		is_int((long long)b.count, 1, "count holds successes only");
+		all = 1;
+		for (i = 0; i < 50000; i++) {
+			snprintf(id, sizeof id, "r-%d", i);
+			if (pk_ledger_ref(&b, pk_ledger_hash(id, strlen(id)), id, strlen(id)) !=
+			    (uint32_t)i + 2)
+				all = 0;
+		}
+		ok(all, "refs are handed out in order");
+		again = pk_ledger_ref(&b, pk_ledger_hash("new", 3), "new", 3);
+		is_int(again, rnew, "the same id, the same ref after growth");
+		is_int(pk_ledger_succeed(&b, rnew, ",\"attempts\":2"), 1, "succeed by ref");
+		is_int(pk_ledger_succeed(&b, rnew, NULL), 0, "twice is a no-op");
+		is_int(pk_ledger_done(&b, rnew), 1, "done now");
+		is_int(pk_ledger_has(&b, "new", 3), 1, "in the set of successes");
+		is_int(pk_ledger_done(&b, 60000), 0, "an unknown ref is not done");
+		is_int(pk_ledger_close(&b, &err), 0, "close");
+	}
+	f = fopen(path, "r");
+	buf[fread(buf, 1, sizeof buf - 1, f)] = '\0';
+	fclose(f);
+	is_str(buf, "{\"id\":\"old\"}\n{\"id\":\"new\",\"attempts\":2}\n",
+	    "only the success reached the file");
 
 	unlink(path);
 	rmdir(dir);
