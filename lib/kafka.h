@@ -127,7 +127,8 @@ struct pk_kprod;
 
 /*
  * A producer. Unless the configuration says otherwise: enable.idempotence
- * =true, acks=all, partitioner=murmur2_random (Java's placement of keys).
+ * =true, acks=all, partitioner=murmur2_random (Java's placement of keys),
+ * queue.buffering.max.messages=10000 (memory bounded, see kafka.c).
  * With transactional.id set it is a transactional producer: call
  * pk_kprod_txn_init before the first transaction. on_dr may be NULL.
  * Returns a new producer (free with pk_kprod_close), or NULL with err
