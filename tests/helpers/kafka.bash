@@ -19,6 +19,7 @@ kafka_start() {
 	local i
 	KAFKA_DIR=$(mktemp -d "${BATS_TEST_TMPDIR:-${TMPDIR:-/tmp}}/kafka-mock.XXXXXX")
 	mkfifo "$KAFKA_DIR/in"
+	: >"$KAFKA_DIR/out"	# exists before the mock is scheduled: the wait loop reads it
 	# 3>&- : bats waits for every holder of its fd 3 before finishing a test.
 	kafka-mock --max-seconds "${KAFKA_MOCK_MAX_SECONDS:-120}" "$@" \
 		<"$KAFKA_DIR/in" >"$KAFKA_DIR/out" 2>"$KAFKA_DIR/err" 3>&- &
