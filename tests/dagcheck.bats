@@ -787,7 +787,7 @@ EOF
 import yaml
 hooks = yaml.safe_load(open('.pre-commit-hooks.yaml'))
 h = [x for x in hooks if x['id'] == 'dagcheck'][0]
-assert h['entry'] == 'dagcheck' and h['types'] == ['python'], h
+assert h['entry'] == 'dagcheck' and h['types'] == ['python'] and h['pass_filenames'] is False, h
 print('ok')"
 	assert_output "ok"
 }

@@ -13,13 +13,13 @@
 #define POKE_LIMIT_SECONDS 3600.0
 
 static const char *
-tid(const struct dc_task *t)
+rel_tid(const struct dc_task *t)
 {
 	return t->id ? t->id : t->local_id ? t->local_id : "?";
 }
 
 static const char *
-did(const struct dc_dag *d)
+rel_did(const struct dc_dag *d)
 {
 	return d && d->id ? d->id : "?";
 }
@@ -59,13 +59,13 @@ dc_check_retries(struct dc_ctx *ctx, const struct dc_model *m)
 		if (v == NULL)
 			dc_report(ctx, "DC301", t->line, t->col, t->dag->id, t->id,
 			    "task '%s' has no retries (neither the task, its groups nor the DAG's "
-			    "default_args set retries)", tid(t));
+			    "default_args set retries)", rel_tid(t));
 		else if ((v->kind == DV_INT || v->kind == DV_BOOL) && v->i == 0)
 			dc_report(ctx, "DC301", t->line, t->col, t->dag->id, t->id,
-			    "task '%s' has retries=0%s", tid(t), from_text(from));
+			    "task '%s' has retries=0%s", rel_tid(t), from_text(from));
 		else if (v->kind == DV_NONE)
 			dc_report(ctx, "DC301", t->line, t->col, t->dag->id, t->id,
-			    "task '%s' has retries=None%s", tid(t), from_text(from));
+			    "task '%s' has retries=None%s", rel_tid(t), from_text(from));
 	}
 }
 
@@ -83,7 +83,7 @@ dc_check_sensor_timeout(struct dc_ctx *ctx, const struct dc_model *m)
 			continue;
 		dc_report(ctx, "DC302", t->line, t->col, t->dag->id, t->id,
 		    "sensor '%s' (%s) has no timeout: it waits up to Airflow's default of 7 days",
-		    tid(t), t->op);
+		    rel_tid(t), t->op);
 	}
 }
 
@@ -126,7 +126,7 @@ dc_check_sensor_poke(struct dc_ctx *ctx, const struct dc_model *m)
 		duration_text(secs, buf, sizeof buf);
 		dc_report(ctx, "DC303", t->line, t->col, t->dag->id, t->id,
 		    "sensor '%s' waits up to %s in poke mode, holding a worker slot all along "
-		    "(use mode=\"reschedule\" or deferrable=True)", tid(t), buf);
+		    "(use mode=\"reschedule\" or deferrable=True)", rel_tid(t), buf);
 	}
 }
 
@@ -258,7 +258,7 @@ dc_check_catchup(struct dc_ctx *ctx, const struct dc_model *m)
 			continue;
 		dc_report(ctx, "DC305", d->line, d->col, d->id, NULL,
 		    "DAG '%s' leaves catchup implicit: Airflow 2 defaults to True, Airflow 3 to False "
-		    "(set catchup= explicitly)", did(d));
+		    "(set catchup= explicitly)", rel_did(d));
 	}
 }
 
@@ -275,7 +275,7 @@ dc_check_schedule(struct dc_ctx *ctx, const struct dc_model *m)
 			continue;
 		dc_report(ctx, "DC306", d->line, d->col, d->id, NULL,
 		    "DAG '%s' gives no schedule: Airflow 2 runs it daily, Airflow 3 only when triggered "
-		    "(set schedule= explicitly)", did(d));
+		    "(set schedule= explicitly)", rel_did(d));
 	}
 }
 
@@ -328,7 +328,7 @@ per_task_policy(struct dc_ctx *ctx, const struct dc_model *m, const char *code, 
 			continue;
 		if (missing == n) {
 			dc_report(ctx, code, d->line, d->col, d->id, NULL, "DAG '%s': no task has %s (%s)",
-			    did(d), what, fix);
+			    rel_did(d), what, fix);
 			continue;
 		}
 		for (i = 0; i < d->ntasks; i++) {
@@ -336,7 +336,7 @@ per_task_policy(struct dc_ctx *ctx, const struct dc_model *m, const char *code, 
 
 			if (ruled(t) && !dc_task_is_noop(t) && !has(t))
 				dc_report(ctx, code, t->line, t->col, d->id, t->id, "task '%s' has no %s (%s)",
-				    tid(t), what, fix);
+				    rel_tid(t), what, fix);
 		}
 	}
 }
@@ -374,7 +374,7 @@ dc_check_sla(struct dc_ctx *ctx, const struct dc_model *m)
 			continue;
 		dc_report(ctx, "DC308", d->line, d->col, d->id, NULL,
 		    "DAG '%s' has no SLA or deadline (set deadline= on the DAG in Airflow 3, sla= on a "
-		    "task in Airflow 2)", did(d));
+		    "task in Airflow 2)", rel_did(d));
 	}
 }
 
@@ -393,7 +393,7 @@ dc_check_callback(struct dc_ctx *ctx, const struct dc_model *m)
 		    v->kind != DV_NONE)
 			continue;
 		dc_report(ctx, "DC310", d->line, d->col, d->id, NULL,
-		    "DAG '%s' has no on_failure_callback on the DAG or in its default_args", did(d));
+		    "DAG '%s' has no on_failure_callback on the DAG or in its default_args", rel_did(d));
 	}
 }
 
@@ -439,7 +439,7 @@ dc_check_pools(struct dc_ctx *ctx, const struct dc_model *m)
 			/* every Airflow has default_pool; a file without it says nothing of it */
 			if (strcmp(name, "default_pool") != 0)
 				dc_report(ctx, "DC311", t->line, t->col, t->dag->id, t->id,
-				    "task '%s' uses pool '%s', which is not in %s", tid(t), name,
+				    "task '%s' uses pool '%s', which is not in %s", rel_tid(t), name,
 				    cfg->pools_file);
 			continue;
 		}
@@ -447,6 +447,6 @@ dc_check_pools(struct dc_ctx *ctx, const struct dc_model *m)
 		if (sv && sv->kind == DV_INT && p->slots >= 0 && sv->i > p->slots)
 			dc_report(ctx, "DC311", t->line, t->col, t->dag->id, t->id,
 			    "task '%s' takes pool_slots=%lld but pool '%s' has %lld slots: it can never run",
-			    tid(t), sv->i, name, p->slots);
+			    rel_tid(t), sv->i, name, p->slots);
 	}
 }

@@ -357,7 +357,8 @@ dc_graph_ndjson(const struct dc_model *m, struct pk_buf *b)
 				}
 				ups[nu++] = d->edges[j].from->id;
 			}
-			qsort(ups, (size_t)nu, sizeof *ups, cmp_str);
+			if (nu > 1)
+				qsort(ups, (size_t)nu, sizeof *ups, cmp_str);
 			pk_buf_adds(b, ",\"upstream\":[");
 			for (j = 0, k = 0; j < nu; j++) {
 				if (j > 0 && strcmp(ups[j], ups[j - 1]) == 0)

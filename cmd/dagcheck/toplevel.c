@@ -13,13 +13,13 @@ struct top {
 };
 
 static int
-starts(const char *s, const char *pre)
+top_starts(const char *s, const char *pre)
 {
 	return strncmp(s, pre, strlen(pre)) == 0;
 }
 
 static int
-ends(const char *s, const char *suf)
+top_ends(const char *s, const char *suf)
 {
 	size_t a = strlen(s), b = strlen(suf);
 
@@ -27,7 +27,7 @@ ends(const char *s, const char *suf)
 }
 
 static const char *
-last_part(const char *q)
+top_last_part(const char *q)
 {
 	const char *d = strrchr(q, '.');
 
@@ -56,10 +56,10 @@ io_kind(const char *q)
 	    strcmp(q, "codecs.open") == 0)
 		return "reads a file";
 	for (i = 0; io_prefixes[i]; i++)
-		if (starts(q, io_prefixes[i])) {
-			if (starts(q, "subprocess.") || starts(q, "os."))
+		if (top_starts(q, io_prefixes[i])) {
+			if (top_starts(q, "subprocess.") || top_starts(q, "os."))
 				return "runs a process";
-			if (starts(q, "pandas.") || starts(q, "polars."))
+			if (top_starts(q, "pandas.") || top_starts(q, "polars."))
 				return "reads data";
 			if (strstr(q, "connect") || strstr(q, "engine") || strstr(q, "Client") ||
 			    strstr(q, "Redis") || strstr(q, "Mongo"))
@@ -90,8 +90,8 @@ top_visit(const struct py_node *x, void *arg)
 		return 1;
 	}
 	q = T->q.p;
-	last = last_part(q);
-	if (starts(q, "airflow") && ends(q, "Variable.get")) {
+	last = top_last_part(q);
+	if (top_starts(q, "airflow") && top_ends(q, "Variable.get")) {
 		const struct py_node *name = x->nv > 0 ? x->v[0] : NULL;
 
 		if (name && name->kind == PY_CONST && name->op == PC_STR)
@@ -105,9 +105,9 @@ top_visit(const struct py_node *x, void *arg)
 			    "Airflow parses the file (use a template, or call it inside the task)");
 		return 1;
 	}
-	if (starts(q, "airflow") && (strcmp(last, "Connection") == 0 || strcmp(last, "get_connection") == 0 ||
+	if (top_starts(q, "airflow") && (strcmp(last, "Connection") == 0 || strcmp(last, "get_connection") == 0 ||
 	    strcmp(last, "get_connection_from_secrets") == 0 || strcmp(last, "get_hook") == 0 ||
-	    (ends(last, "Hook") && strcmp(last, "BaseHook") != 0))) {
+	    (top_ends(last, "Hook") && strcmp(last, "BaseHook") != 0))) {
 		dc_report_once(T->ctx, "DC404", x->line, x->col, NULL, NULL,
 		    "%s() at module top level runs every time Airflow parses the file (create connections "
 		    "and hooks inside the task)", last);

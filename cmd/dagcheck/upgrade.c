@@ -9,13 +9,13 @@
 #include "cmd/dagcheck/checks.h"
 
 static int
-starts(const char *s, const char *pre)
+up_starts(const char *s, const char *pre)
 {
 	return strncmp(s, pre, strlen(pre)) == 0;
 }
 
 static int
-ends(const char *s, const char *suf)
+up_ends(const char *s, const char *suf)
 {
 	size_t a = strlen(s), b = strlen(suf);
 
@@ -144,7 +144,7 @@ rule_attr_visit(const struct py_node *x, void *arg)
 
 	if (x->kind == PY_ATTR && ((x->n == 5 && memcmp(x->s, "DUMMY", 5) == 0) ||
 	    (x->n == 22 && memcmp(x->s, "NONE_FAILED_OR_SKIPPED", 22) == 0)) &&
-	    dc_qualname(T->m, x->a, &T->q) && ends(T->q.p, "TriggerRule")) {
+	    dc_qualname(T->m, x->a, &T->q) && up_ends(T->q.p, "TriggerRule")) {
 		msg = removed_rule(x->n == 5 ? "dummy" : "none_failed_or_skipped");
 		dc_report_once(T->ctx, "DC708", x->line, x->col, NULL, NULL, "%s", msg);
 		return 0;
@@ -233,8 +233,8 @@ days_ago_visit(const struct py_node *x, void *arg)
 {
 	struct dav *D = arg;
 
-	if (x->kind == PY_CALL && dc_qualname(D->m, x->a, &D->q) && starts(D->q.p, "airflow") &&
-	    ends(D->q.p, ".days_ago"))
+	if (x->kind == PY_CALL && dc_qualname(D->m, x->a, &D->q) && up_starts(D->q.p, "airflow") &&
+	    up_ends(D->q.p, ".days_ago"))
 		dc_report_once(D->ctx, "DC704", x->line, x->col, NULL, NULL,
 		    "days_ago() is removed in Airflow 3 (use a fixed date: pendulum.datetime(2024, 1, 1, "
 		    "tz=\"UTC\"))");
@@ -299,21 +299,21 @@ dc_check_af3_imports(struct dc_ctx *ctx, const struct dc_model *m)
 		const struct dc_import *im = &m->imports[i];
 		const char *mod = im->module, *last;
 
-		if (!starts(mod, "airflow"))
+		if (!up_starts(mod, "airflow"))
 			continue;
 		if (im->name && strcmp(im->name, "days_ago") == 0)
 			continue;	/* DC704 says it where it is called */
 		last = strrchr(mod, '.');
 		last = last ? last + 1 : mod;
-		if (starts(mod, "airflow.contrib") &&
+		if (up_starts(mod, "airflow.contrib") &&
 		    (mod[15] == 0 || mod[15] == '.')) {
 			dc_report_once(ctx, "DC705", im->line, im->col, NULL, NULL,
 			    "'%s' is removed in Airflow 3 (import from the provider packages)", mod);
 			continue;
 		}
-		if ((starts(mod, "airflow.operators.") && ends(last, "_operator")) ||
-		    (starts(mod, "airflow.sensors.") && ends(last, "_sensor") && strcmp(last, "time_sensor") != 0) ||
-		    (starts(mod, "airflow.hooks.") && ends(last, "_hook"))) {
+		if ((up_starts(mod, "airflow.operators.") && up_ends(last, "_operator")) ||
+		    (up_starts(mod, "airflow.sensors.") && up_ends(last, "_sensor") && strcmp(last, "time_sensor") != 0) ||
+		    (up_starts(mod, "airflow.hooks.") && up_ends(last, "_hook"))) {
 			dc_report_once(ctx, "DC705", im->line, im->col, NULL, NULL,
 			    "'%s' (an Airflow 1.10 module) is removed in Airflow 3", mod);
 			continue;
