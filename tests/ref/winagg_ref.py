@@ -240,8 +240,8 @@ def main():
             end, _, key, x = heapq.heappop(ends)
             if kind == "pane":
                 done.append((end, x, key, windows.pop((x, end, key))))
-            elif x in sessions[key] and x[1] + gap == end:
-                sessions[key].remove(x)
+            elif any(s is x for s in sessions[key]) and x[1] + gap == end:
+                sessions[key][:] = [s for s in sessions[key] if s is not x]
                 done.append((end, x[0], key, x[2]))
                 emitted_end[key] = max(emitted_end.get(key, end), end)
         done.sort(key=lambda d: (d[0], d[1], d[2]))
@@ -313,11 +313,16 @@ def main():
                     else:
                         hits = [s for s in lst if s[0] - gap <= t <= s[1] + gap]
                         if hits:
-                            s0 = [min([h[0] for h in hits] + [t]), max([h[1] for h in hits] + [t]),
-                                  [x for h in hits for x in h[2]] + [r]]
-                            for h in hits:
-                                lst.remove(h)
-                            lst.append(s0)
+                            # merge into the first hit, in place (records appended,
+                            # not copied: popular groups have long sessions)
+                            s0 = hits[0]
+                            for h in hits[1:]:
+                                s0[2].extend(h[2])
+                            s0[0] = min([h[0] for h in hits] + [t])
+                            s0[1] = max([h[1] for h in hits] + [t])
+                            s0[2].append(r)
+                            if len(hits) > 1:
+                                lst[:] = [s for s in lst if not any(s is h for h in hits[1:])]
                             heapq.heappush(ends, (s0[1] + gap, next(tick), key, s0))
                             added = True
                         elif wm is None or t + gap > wm:
