@@ -95,11 +95,11 @@ struct entry {
 	struct letter L;
 	enum estate state;
 	uint64_t seq;
-	char *source;
+	const char *source;	/* interned file name, or ksrc */
 	long line;
-	struct pk_buf id;
-	uint64_t idh, keyh;
-	int has_keyh;
+	uint32_t ref;		/* the id's ledger ref; NOREF before decide */
+	uint32_t tk;		/* ticket among records with this id */
+	uint32_t kref, ktk;	/* --ordered: key slot and ticket; kref NOREF: no key */
 	int attempt;		/* attempts started */
 	int64_t due;		/* E_WAITING: monotonic ns of the next attempt */
 	int64_t prev_delay;
@@ -115,13 +115,13 @@ struct entry {
 	int64_t deadline, kill_at;
 	int killed;
 	/* Kafka source: where it came from, for committing */
+	struct pk_buf ksrc;	/* topic[partition]@offset */
 	char *ktopic;
 	int32_t kpart;
 	int64_t koff;
 	/* Kafka target: delivery result */
 	int dr_done, dr_err;
 	struct pk_buf dr_msg;
-	struct pk_buf dest;	/* topic it was sent to */
 	int32_t dest_part;
 	struct entry *next_free;
 };
@@ -182,6 +182,27 @@ struct R {
 	int64_t last_commit;
 	int stored;
 
+	size_t scan;		/* q[0..scan) holds no E_PENDING entry */
+	/* Tickets: records with one id (and, with --ordered, one key) start in
+	 * input order, one at a time: a record may start when its ticket is
+	 * being served; finishing serves the next. Indexed by ledger ref. */
+	uint32_t *tk_next, *tk_serve;
+	size_t tkcap;
+	/* --ordered: key hash -> slot in knext/kserve (open addressing) */
+	uint64_t *kh;
+	uint32_t *kslot, *knext, *kserve;
+	size_t kcap, nkeys;
+	/* file names, interned: one copy each */
+	char **names;
+	size_t nnames;
+	struct pk_khdr *hdrs;	/* start_topic's header array, reused */
+	size_t hcap;
+	int64_t wall;		/* wall clock read once per scheduling pass */
+	struct pk_buf idtmp;	/* an id being made */
+	struct pk_buf memb;	/* ledger members text for (memb_ms, memb_attempt) */
+	int64_t memb_ms;
+	int memb_attempt;
+
 	/* scan-local sets (stamped open addressing) */
 	uint64_t *sh;
 	uint32_t *sstamp;
@@ -191,8 +212,6 @@ struct R {
 	int sigpipe[2];
 	uint64_t read, replayed, dups, parked, filtered, rejected, unfinished;
 	struct pk_buf tmp, tmp2, out;
-	int64_t ts_ms;
-	struct pk_buf ts_text;
 };
 
 static volatile sig_atomic_t chld_fd = -1;
@@ -279,11 +298,15 @@ set_has(struct R *r, uint64_t h, int add)
 
 /* --- entries --------------------------------------------------------------- */
 
+#define NOREF UINT32_MAX
+
 static struct entry *
 entry_get(struct R *r)
 {
 	struct entry *e = r->free_list;
 
+	/* Buffers that only failures, retries or Kafka sources fill are
+	 * emptied where they are filled: a pooled entry touches little. */
 	if (e != NULL) {
 		r->free_list = e->next_free;
 	} else {
@@ -297,16 +320,13 @@ entry_get(struct R *r)
 	e->wfd = -1;
 	e->killed = 0;
 	e->dr_done = 0;
-	e->has_keyh = 0;
+	e->ref = NOREF;
+	e->kref = NOREF;
 	e->ktopic = NULL;
 	e->kpart = -1;
 	e->koff = -1;
-	free(e->source);
 	e->source = NULL;
-	pk_buf_reset(&e->id);
-	pk_buf_reset(&e->hist);
-	pk_buf_reset(&e->lasterr);
-	pk_buf_reset(&e->dest);
+	e->hist.len = 0;
 	return e;
 }
 
@@ -323,15 +343,120 @@ static void
 entry_free(struct entry *e)
 {
 	letter_release(&e->L);
-	free(e->source);
 	free(e->ktopic);
-	pk_buf_release(&e->id);
+	pk_buf_release(&e->ksrc);
 	pk_buf_release(&e->hist);
 	pk_buf_release(&e->lasterr);
 	pk_buf_release(&e->in);
 	pk_buf_release(&e->dr_msg);
-	pk_buf_release(&e->dest);
 	free(e);
+}
+
+/* The record's id (borrowed from the ledger: valid until it grows). */
+static const char *
+id_of(const struct R *r, const struct entry *e, size_t *n)
+{
+	if (e->ref == NOREF) {
+		*n = 0;
+		return "";
+	}
+	*n = r->ledger.ref[e->ref].len;
+	return r->ledger.ids.p + r->ledger.ref[e->ref].off;
+}
+
+/* One copy of each file name for every record read from it. */
+static const char *
+intern(struct R *r, const char *name)
+{
+	size_t i;
+
+	for (i = r->nnames; i-- > 0;)
+		if (strcmp(r->names[i], name) == 0)
+			return r->names[i];
+	r->names = pk_xrealloc(r->names, (r->nnames + 1) * sizeof *r->names);
+	r->names[r->nnames] = pk_xstrdup(name);
+	return r->names[r->nnames++];
+}
+
+/* A ticket for e among the records with its id. */
+static void
+ticket_id(struct R *r, struct entry *e)
+{
+	if (e->ref >= r->tkcap) {
+		size_t cap = r->tkcap ? r->tkcap : 1024;
+
+		while (cap <= e->ref)
+			cap *= 2;
+		r->tk_next = pk_xrealloc(r->tk_next, cap * sizeof *r->tk_next);
+		r->tk_serve = pk_xrealloc(r->tk_serve, cap * sizeof *r->tk_serve);
+		memset(r->tk_next + r->tkcap, 0, (cap - r->tkcap) * sizeof *r->tk_next);
+		memset(r->tk_serve + r->tkcap, 0, (cap - r->tkcap) * sizeof *r->tk_serve);
+		r->tkcap = cap;
+	}
+	e->tk = r->tk_next[e->ref]++;
+}
+
+/* --ordered: a ticket for e among the records with its key. */
+static void
+ticket_key(struct R *r, struct entry *e)
+{
+	uint64_t h = pk_hash64(e->L.key.p ? e->L.key.p : "", e->L.key.len, 2);
+	size_t j;
+
+	if ((r->nkeys + 1) * 2 > r->kcap) {
+		size_t cap = r->kcap ? r->kcap * 2 : 1024, i;
+		uint64_t *kh = pk_xmalloc(cap * sizeof *kh);
+		uint32_t *ks = pk_xmalloc(cap * sizeof *ks);
+
+		for (i = 0; i < cap; i++)
+			ks[i] = NOREF;
+		for (i = 0; i < r->kcap; i++) {
+			if (r->kslot[i] == NOREF)
+				continue;
+			for (j = r->kh[i] & (cap - 1); ks[j] != NOREF; j = (j + 1) & (cap - 1))
+				;
+			kh[j] = r->kh[i];
+			ks[j] = r->kslot[i];
+		}
+		free(r->kh);
+		free(r->kslot);
+		r->kh = kh;
+		r->kslot = ks;
+		r->kcap = cap;
+		r->knext = pk_xrealloc(r->knext, cap / 2 * sizeof *r->knext);
+		r->kserve = pk_xrealloc(r->kserve, cap / 2 * sizeof *r->kserve);
+	}
+	/* Two keys with one 64-bit hash would only take turns: harmless. */
+	for (j = h & (r->kcap - 1); r->kslot[j] != NOREF; j = (j + 1) & (r->kcap - 1))
+		if (r->kh[j] == h)
+			break;
+	if (r->kslot[j] == NOREF) {
+		r->kh[j] = h;
+		r->kslot[j] = (uint32_t)r->nkeys;
+		r->knext[r->nkeys] = r->kserve[r->nkeys] = 0;
+		r->nkeys++;
+	}
+	e->kref = r->kslot[j];
+	e->ktk = r->knext[e->kref]++;
+}
+
+/* May e start now, as far as records before it with its id or key go? */
+static int
+its_turn(const struct R *r, const struct entry *e)
+{
+	return r->tk_serve[e->ref] == e->tk &&
+	    (e->kref == NOREF || r->kserve[e->kref] == e->ktk);
+}
+
+/* e has its outcome: the next record with its id (and key) may go. */
+static void
+finish(struct R *r, struct entry *e)
+{
+	e->state = E_DONE;
+	r->ndone++;
+	r->tk_serve[e->ref]++;
+	if (e->kref != NOREF)
+		r->kserve[e->kref]++;
 }
 
 /* --- reading and deciding ------------------------------------------------ */
@@ -348,7 +473,7 @@ reject(struct R *r, struct entry *e, const char *why)
 }
 
 static void
-default_id(struct entry *e)
+default_id(struct entry *e, struct pk_buf *id)
 {
 	struct pk_sha256 s;
 	unsigned char len[8], d[PK_SHA256_LEN];
@@ -371,7 +496,7 @@ default_id(struct entry *e)
 	pk_sha256_update(&s, e->L.payload.p ? e->L.payload.p : "", e->L.payload.len);
 	pk_sha256_final(&s, d);
 	pk_sha256_hex(d, hex);
-	pk_buf_adds(&e->id, hex);
+	pk_buf_add(id, hex, 2 * PK_SHA256_LEN);
 }
 
 /* The topic a letter goes to (target T_TOPIC). */
@@ -383,7 +508,7 @@ dest_topic(struct R *r, struct entry *e)
 
 enum verdict { V_SEND, V_DUP, V_FILTERED, V_REJECTED };
 
-/* What happens to a letter just read; fills id, key hash. */
+/* What happens to a letter just read; gives it its id (ref) and tickets. */
 static enum verdict
 decide(struct R *r, struct entry *e)
 {
@@ -420,14 +545,15 @@ decide(struct R *r, struct entry *e)
 		e->L.has_key = letter_field(&e->L, &r->keyp, &e->L.key);
 	}
 	if (r->has_idp) {
-		if (!letter_field(&e->L, &r->idp, &e->id)) {
+		if (!letter_field(&e->L, &r->idp, &r->idtmp)) {
 			pk_buf_reset(&r->tmp2);
 			pk_buf_printf(&r->tmp2, "no id field '%s'", r->idp.text);
 			reject(r, e, r->tmp2.p);
 			return V_REJECTED;
 		}
 	} else {
-		default_id(e);
+		pk_buf_reset(&r->idtmp);
+		default_id(e, &r->idtmp);
 	}
 	if (r->target == T_TOPIC) {
 		const char *t = dest_topic(r, e);
@@ -444,12 +570,14 @@ decide(struct R *r, struct entry *e)
 			return V_REJECTED;
 		}
 	}
-	e->idh = pk_hash64(e->id.p ? e->id.p : "", e->id.len, 1);
-	if (e->L.has_key) {
-		e->keyh = pk_hash64(e->L.key.p ? e->L.key.p : "", e->L.key.len, 2);
-		e->has_keyh = 1;
+	if (r->idtmp.len > UINT32_MAX) {
+		reject(r, e, "id longer than 4 GiB");
+		return V_REJECTED;
 	}
-	if (pk_ledger_has(&r->ledger, e->id.p ? e->id.p : "", e->id.len))
+	/* The one lookup of this record's id: the ref answers the rest. */
+	e->ref = pk_ledger_ref(&r->ledger, pk_ledger_hash(r->idtmp.p, r->idtmp.len),
+	    r->idtmp.p ? r->idtmp.p : "", r->idtmp.len);
+	if (pk_ledger_done(&r->ledger, e->ref))
 		return V_DUP;
 	return V_SEND;
 }
@@ -483,10 +611,14 @@ plan_line(struct R *r, struct entry *e, const char *action)
 	pk_buf_adds(b, ",\"action\":\"");
 	pk_buf_adds(b, action);
 	pk_buf_adds(b, "\",\"id\":");
-	if (e->id.len > 0 || strcmp(action, "filtered") != 0)
-		pk_buf_add_json_str(b, e->id.p ? e->id.p : "", e->id.len);
-	else
+	if (e->ref != NOREF) {
+		size_t n;
+		const char *id = id_of(r, e, &n);
+
+		pk_buf_add_json_str(b, id, n);
+	} else {
 		pk_buf_adds(b, "null");
+	}
 	pk_buf_adds(b, ",\"time\":");
 	if (e->L.has_time) {
 		pk_buf_addc(b, '"');
@@ -550,10 +682,10 @@ read_letter(struct R *r, struct entry **out, int wait_ms)
 		pk_kcat_write(&r->tmp, k);
 		while (r->tmp.len > 0 && r->tmp.p[r->tmp.len - 1] == '\n')
 			r->tmp.len--;
-		pk_buf_reset(&r->tmp2);
-		pk_buf_add(&r->tmp2, k->topic, k->topiclen);
-		pk_buf_printf(&r->tmp2, "[%ld]@%lld", (long)k->partition, (long long)k->offset);
-		e->source = pk_xstrdup(r->tmp2.p);
+		pk_buf_reset(&e->ksrc);
+		pk_buf_add(&e->ksrc, k->topic, k->topiclen);
+		pk_buf_printf(&e->ksrc, "[%ld]@%lld", (long)k->partition, (long long)k->offset);
+		e->source = e->ksrc.p;
 		e->line = 0;
 		e->ktopic = pk_xstrndup(k->topic, k->topiclen);
 		e->kpart = k->partition;
@@ -579,7 +711,7 @@ read_letter(struct R *r, struct entry **out, int wait_ms)
 				return 0;
 			r->read++;
 			e = entry_get(r);
-			e->source = pk_xstrdup(rec->source);
+			e->source = intern(r, rec->source);
 			e->line = rec->line;
 			/* CSV rows replay as their JSON object. */
 			if (letter_parse(&e->L, rec->json, rec->jsonn, &rec->doc, &err) < 0) {
@@ -654,7 +786,12 @@ park(struct R *r, struct entry *e)
 		pk_buf_addc(b, '"');
 	}
 	pk_buf_adds(b, ",\"id\":");
-	pk_buf_add_json_str(b, e->id.p ? e->id.p : "", e->id.len);
+	{
+		size_t n;
+		const char *id = id_of(r, e, &n);
+
+		pk_buf_add_json_str(b, id, n);
+	}
 	pk_buf_adds(b, ",\"attempts\":[");
 	pk_buf_add(b, e->hist.p ? e->hist.p : "", e->hist.len);
 	pk_buf_adds(b, "],\"ts\":\"");
@@ -675,25 +812,23 @@ attempt_done(struct R *r, struct entry *e, int ok, int retry, const char *what, 
 		/* The history is only written for parked records. */
 		r->replayed++;
 		if (r->ledger.fd >= 0) {
-			int64_t now = wall_ns();
+			int64_t ms = wall_ns() / 1000000;
 
-			/* One formatted time per millisecond is plenty. */
-			if (now / 1000000 != r->ts_ms) {
-				r->ts_ms = now / 1000000;
-				pk_buf_reset(&r->ts_text);
-				pk_time_format(r->ts_ms * 1000000, &r->ts_text);
+			/* One members text per millisecond and attempt count. */
+			if (ms != r->memb_ms || e->attempt != r->memb_attempt || r->memb.len == 0) {
+				r->memb_ms = ms;
+				r->memb_attempt = e->attempt;
+				pk_buf_reset(&r->memb);
+				pk_buf_adds(&r->memb, ",\"ts\":\"");
+				pk_time_format(ms * 1000000, &r->memb);
+				pk_buf_adds(&r->memb, "\",\"attempts\":");
+				pk_buf_add_i64(&r->memb, e->attempt);
 			}
-			pk_buf_reset(&r->tmp2);
-			pk_buf_adds(&r->tmp2, ",\"ts\":\"");
-			pk_buf_add(&r->tmp2, r->ts_text.p, r->ts_text.len);
-			pk_buf_adds(&r->tmp2, "\",\"attempts\":");
-			pk_buf_add_i64(&r->tmp2, e->attempt);
-			pk_ledger_add(&r->ledger, e->id.p ? e->id.p : "", e->id.len, r->tmp2.p);
+			pk_ledger_succeed(&r->ledger, e->ref, r->memb.p);
 		} else {
-			pk_ledger_add(&r->ledger, e->id.p ? e->id.p : "", e->id.len, NULL);
+			pk_ledger_succeed(&r->ledger, e->ref, NULL);
 		}
-		e->state = E_DONE;
-		r->ndone++;
+		finish(r, e);
 		r->active--;
 		return;
 	}
@@ -702,7 +837,7 @@ attempt_done(struct R *r, struct entry *e, int ok, int retry, const char *what, 
 	pk_buf_adds(&e->lasterr, why);
 	if (retry && e->attempt < r->max_attempts && !pk_cli_interrupted()) {
 		e->state = E_WAITING;
-		r->nwaiting++;
+		r->nwaiting++;	/* schedule() now looks from the front of the queue */
 		e->due = mono_ns() + pk_backoff_delay(&r->bo, &e->rng, (unsigned)e->attempt,
 		    &e->prev_delay);
 		return;
@@ -712,8 +847,7 @@ attempt_done(struct R *r, struct entry *e, int ok, int retry, const char *what, 
 	} else {
 		park(r, e);
 	}
-	e->state = E_DONE;
-	r->ndone++;
+	finish(r, e);
 	r->active--;
 }
 
@@ -791,7 +925,12 @@ start_exec(struct R *r, struct entry *e)
 	snprintf(attempt, sizeof attempt, "PIPEKIT_REPLAY_ATTEMPT=%d", e->attempt);
 	pk_buf_reset(&r->tmp2);
 	pk_buf_adds(&r->tmp2, "PIPEKIT_REPLAY_ID=");
-	pk_buf_add(&r->tmp2, e->id.p ? e->id.p : "", e->id.len);
+	{
+		size_t idn;
+		const char *id = id_of(r, e, &idn);
+
+		pk_buf_add(&r->tmp2, id, idn);
+	}
 	idvar = pk_xstrdup(r->tmp2.p);
 	/* The environment is built before fork: after it, a process with
 	 * librdkafka's threads may only call async-signal-safe functions. */
@@ -920,12 +1059,11 @@ on_delivery_failed(struct R *r, struct entry *e)
 static void
 topic_result(struct R *r, struct entry *e, int ok, const char *msg)
 {
-	pk_buf_reset(&r->tmp);
 	if (ok) {
-		pk_buf_adds(&r->tmp, "\"partition\":");
-		pk_buf_add_i64(&r->tmp, e->dest_part);
-		attempt_done(r, e, 1, 0, r->tmp.p, "");
+		/* (A success has no history to write.) */
+		attempt_done(r, e, 1, 0, "", "");
 	} else {
+		pk_buf_reset(&r->tmp);
 		struct pk_buf why = PK_BUF_INIT;
 
 		pk_buf_adds(&r->tmp, "\"error\":");
@@ -945,7 +1083,11 @@ start_topic(struct R *r, struct entry *e)
 	char num[24];
 	size_t i, n = 0;
 
-	h = pk_xmalloc((e->L.nhdrs + 1) * sizeof *h);
+	if (e->L.nhdrs + 1 > r->hcap) {
+		r->hcap = e->L.nhdrs + 8;
+		r->hdrs = pk_xrealloc(r->hdrs, r->hcap * sizeof *r->hdrs);
+	}
+	h = r->hdrs;
 	for (i = 0; i < e->L.nhdrs; i++) {
 		const char *name = letter_hname(&e->L, i, &h[n].namelen);
 
@@ -957,12 +1099,20 @@ start_topic(struct R *r, struct entry *e)
 		h[n].value = letter_hvalue(&e->L, i, &h[n].len);
 		n++;
 	}
-	snprintf(num, sizeof num, "%d", e->attempt);
-	h[n].name = "pipekit-replay-attempt";
-	h[n].namelen = 22;
-	h[n].value = num;
-	h[n].len = strlen(num);
-	n++;
+	{
+		/* The attempt number in decimal, right-aligned in num. */
+		char *d = num + sizeof num;
+		unsigned v = (unsigned)e->attempt;
+
+		do
+			*--d = (char)('0' + v % 10);
+		while ((v /= 10) != 0);
+		h[n].name = "pipekit-replay-attempt";
+		h[n].namelen = 22;
+		h[n].value = d;
+		h[n].len = (size_t)(num + sizeof num - d);
+		n++;
+	}
 	memset(&m, 0, sizeof m);
 	m.topic = dest_topic(r, e);
 	m.partition = r->force_part >= 0 ? r->force_part : r->repartition ? -1 : e->L.orig_partition;
@@ -984,7 +1134,6 @@ start_topic(struct R *r, struct entry *e)
 		pk_buf_reset(&e->dr_msg);
 		pk_buf_adds(&e->dr_msg, err.msg);
 	}
-	free(h);
 }
 
 static void
@@ -1012,7 +1161,7 @@ start_attempt(struct R *r, struct entry *e)
 		pk_rng_seed(&e->rng, r->seed, e->seq);
 	}
 	e->attempt++;
-	e->started = wall_ns();
+	e->started = r->wall;
 	e->state = E_RUNNING;
 	switch (r->target) {
 	case T_EXEC:
@@ -1033,43 +1182,42 @@ start_attempt(struct R *r, struct entry *e)
  * Start what may start, in input order: retries that are due, then new
  * records while fewer than -j are in flight, never two with one id (nor,
  * with --ordered, one key) at once, and never a record past an earlier one
- * it must follow. Returns the nanoseconds until something may start.
+ * it must follow (tickets). Returns the nanoseconds until something may
+ * start. Without retries waiting the pass begins at the first record not
+ * yet started and stops as soon as nothing more can start: its cost is
+ * the records it starts, not the queue's length.
  */
 static int64_t
 schedule(struct R *r)
 {
-	int64_t wake = INT64_MAX, now = mono_ns(), w;
-	size_t i;
-	int stop = pk_cli_interrupted(), rate_blocked = 0;
+	int64_t wake = INT64_MAX, now, w;
+	size_t i, waiting_left = r->nwaiting;
+	int stop = pk_cli_interrupted(), rate_blocked = 0, front = 1;
 
 	/* Nothing can start: every slot is busy and no retry waits. */
 	if (!stop && r->nwaiting == 0 && (r->active >= (size_t)r->jobs || r->pending == 0))
 		return INT64_MAX;
-	set_begin(r, r->qlen * 2 + 2);
-	for (i = 0; i < r->qlen; i++) {
+	now = mono_ns();
+	r->wall = wall_ns();
+	/* Retries may wait anywhere before the first pending record. While
+	 * the pass has seen no record left pending (front), scan follows it. */
+	for (i = r->nwaiting > 0 ? 0 : r->scan; i < r->qlen; i++) {
 		struct entry *e = r->q[i];
 
-		if (e->state == E_DONE)
-			continue;
-		if (e->state == E_RUNNING) {
-			set_has(r, e->idh, 1);
-			if (r->ordered && e->has_keyh)
-				set_has(r, ~e->keyh, 1);
-			continue;
-		}
+		if (e->state == E_PENDING)
+			goto pending;
+		if (front && r->scan < i + 1)
+			r->scan = i + 1;
 		if (e->state == E_WAITING) {
+			waiting_left--;
 			if (stop) {
 				/* Interrupted: a retry not yet made is left for the next run. */
-				e->state = E_DONE;
 				r->active--;
 				r->nwaiting--;
 				r->unfinished++;
-				r->ndone++;
+				finish(r, e);
 				continue;
 			}
-			set_has(r, e->idh, 1);
-			if (r->ordered && e->has_keyh)
-				set_has(r, ~e->keyh, 1);
 			if (e->due > now) {
 				if (e->due - now < wake)
 					wake = e->due - now;
@@ -1086,34 +1234,35 @@ schedule(struct R *r)
 			start_attempt(r, e);
 			continue;
 		}
-		/* E_PENDING */
-		{
-			/* Both marks are set whatever happens: later records with
-			 * this id (or key) must not overtake this one. */
-			int busy = set_has(r, e->idh, 1);
-
-			if (r->ordered && e->has_keyh && set_has(r, ~e->keyh, 1))
-				busy = 1;
-			if (busy)
-				continue;
-		}
-		if (stop || rate_blocked || r->active >= (size_t)r->jobs)
+		continue;
+pending:
+		if (stop || rate_blocked || r->active >= (size_t)r->jobs) {
+			/* No new record can start: only retries are left to look at. */
+			front = 0;
+			if (waiting_left == 0)
+				break;
 			continue;
+		}
+		if (!its_turn(r, e)) {
+			front = 0;
+			continue;
+		}
 		/* An identical record may have succeeded while this one waited. */
-		if (pk_ledger_has(&r->ledger, e->id.p ? e->id.p : "", e->id.len)) {
+		if (pk_ledger_done(&r->ledger, e->ref)) {
 			r->dups++;
 			r->pending--;
-			e->state = E_DONE;
-			r->ndone++;
-			continue;
-		}
-		if ((w = pk_tbucket_take(&r->tb, now)) > 0) {
+			finish(r, e);
+		} else if ((w = pk_tbucket_take(&r->tb, now)) > 0) {
 			rate_blocked = 1;
 			if (w < wake)
 				wake = w;
+			front = 0;
 			continue;
+		} else {
+			start_attempt(r, e);
 		}
-		start_attempt(r, e);
+		if (front && r->scan < i + 1)
+			r->scan = i + 1;
 	}
 	return wake;
 }
@@ -1153,9 +1302,13 @@ compact(struct R *r, int force)
 	}
 	r->qlen = j;
 	r->ndone = 0;
-	for (i = 0; i < j; i++)
+	r->scan = j;
+	for (i = 0; i < j; i++) {
 		if (r->q[i]->state == E_DONE)
 			r->ndone++;
+		else if (r->q[i]->state == E_PENDING && r->scan == j)
+			r->scan = i;
+	}
 }
 
 static void
@@ -1636,7 +1789,7 @@ main(int argc, char *argv[])
 					plan_line(r, e, act[v]);
 				if (v == V_SEND) {
 					/* Identical ones later in the input go once. */
-					pk_ledger_add(&r->ledger, e->id.p ? e->id.p : "", e->id.len, NULL);
+					pk_ledger_succeed(&r->ledger, e->ref, NULL);
 					r->replayed++;
 				}
 				/* Nothing is sent, stored or committed. */
@@ -1651,6 +1804,9 @@ main(int argc, char *argv[])
 				}
 			} else {
 				r->pending++;
+				ticket_id(r, e);
+				if (r->ordered && e->L.has_key)
+					ticket_key(r, e);
 			}
 			if (e->state == E_DONE)
 				r->ndone++;
@@ -1748,6 +1904,18 @@ main(int argc, char *argv[])
 	free(r->dr);
 	free(r->sh);
 	free(r->sstamp);
+	free(r->tk_next);
+	free(r->tk_serve);
+	free(r->kh);
+	free(r->kslot);
+	free(r->knext);
+	free(r->kserve);
+	for (i = 0; i < r->nnames; i++)
+		free(r->names[i]);
+	free(r->names);
+	free(r->hdrs);
+	pk_buf_release(&r->idtmp);
+	pk_buf_release(&r->memb);
 	for (i = 0; i < r->nfilters; i++) {
 		pk_path_release(&r->filters[i].path);
 		free(r->filters[i].glob);
@@ -1763,6 +1931,5 @@ main(int argc, char *argv[])
 	pk_buf_release(&r->tmp);
 	pk_buf_release(&r->tmp2);
 	pk_buf_release(&r->out);
-	pk_buf_release(&r->ts_text);
 	return pk_cli_finish(&cli, NULL, r->parked > 0 ? 1 : 0);
 }
