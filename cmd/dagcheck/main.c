@@ -55,7 +55,7 @@ static const struct pk_opt options[] = {
 	{ OPT_SEVERITY, "severity", PK_ARG_REQUIRED, "CODE=LEVEL", "set a rule's severity (error, warning, info)" },
 	{ OPT_FAIL_ON, "fail-on", PK_ARG_REQUIRED, "LEVEL", "exit 1 on findings at or above LEVEL (default error; never)" },
 	{ OPT_REQUIRE, "require", PK_ARG_REQUIRED, "ITEMS",
-	  "policy: owner,sla,retries,execution_timeout,on_failure_callback" },
+	  "policy rules to turn on: owner, sla, retries, execution_timeout, on_failure_callback" },
 	{ OPT_TARGET, "target-version", PK_ARG_REQUIRED, "2|3",
 	  "Airflow version to check against (default: 3 for files importing airflow.sdk)" },
 	{ OPT_POOLS, "pools", PK_ARG_REQUIRED, "FILE", "pools (airflow pools export or REST JSON) for DC311" },
