@@ -12,6 +12,12 @@
 #include "cmd/dagcheck/pyparse.c"
 #include "cmd/dagcheck/model.c"
 #include "cmd/dagcheck/rules.c"
+#include "cmd/dagcheck/walk.c"
+#include "cmd/dagcheck/reliability.c"
+#include "cmd/dagcheck/security.c"
+#include "cmd/dagcheck/toplevel.c"
+#include "cmd/dagcheck/jinja.c"
+#include "cmd/dagcheck/upgrade.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
