@@ -158,6 +158,9 @@ EOF
 
 @test "kafka: a broker down and back during production loses and duplicates nothing" {
 	kafka_start -n 3 t:4
+	# The mock spreads leaders at random: make broker 1 lead two partitions.
+	kafka_cmd leader t 0 1
+	kafka_cmd leader t 1 1
 	# 20 000 keyed records over about two seconds, through a fifo so that
 	# production spans the outage.
 	mkfifo "$T/lines"

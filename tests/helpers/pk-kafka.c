@@ -543,6 +543,8 @@ cmd_unwrap(void)
 		pk_buf_reset(&out);
 		if ((rc = pk_kcat_unwrap(line, n, &out, &err)) < 0) {
 			fprintf(stderr, "pk-kafka: <stdin>:%lu: %s\n", lineno, err.msg);
+			free(in.buf);
+			pk_buf_release(&out);
 			return 3;
 		}
 		if (rc == 0)
