@@ -5,6 +5,7 @@
 #include "lib/input.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -153,6 +154,7 @@ close_cur(struct pk_input *in)
 		in->r = NULL;
 	}
 	in->indoc = 0;
+	in->nodoc = 0;
 }
 
 static int
@@ -210,9 +212,22 @@ load_document(struct pk_input *in, const char *first, size_t n, struct pk_err *e
 	}
 	if (rc < 0)
 		return -1;
-	if (pk_json_value(in->doc.p, in->doc.len, &v, &perr) != 0)
-		return pk_err_set(err, PK_ERR_DATA, "%s: not NDJSON and not one JSON document: %.900s",
-		    pk_reader_name(in->r), perr.msg);
+	if (pk_json_value(in->doc.p, in->doc.len, &v, &perr) != 0) {
+		/* Not one document either: read what was kept as NDJSON lines
+		 * again, so a broken first line is one rejected record. */
+		char *name = pk_xstrdup(pk_reader_name(in->r));
+		struct pk_reader *mem;
+
+		mem = pk_reader_open_mem(name, in->doc.p, in->doc.len, in->max_line, err);
+		free(name);
+		if (mem == NULL)
+			return -1;
+		in->done_size += pk_reader_raw_pos(in->r);
+		pk_reader_free(in->r);
+		in->r = mem;
+		in->nodoc = 1;
+		return 0;
+	}
 	in->docarr.type = PK_J_NONE;
 	if (v.type == PK_J_ARR) {
 		in->docarr = v;
@@ -373,7 +388,8 @@ pk_input_next(struct pk_input *in, const struct pk_rec **rec, struct pk_err *err
 			in->rec.raw = in->rec.json = line;
 			in->rec.rawn = in->rec.jsonn = len;
 			in->rec.line = lineno;
-			if ((in->flags & PK_IN_DOCUMENT) && lineno == 1 && pk_json_value(line, len, NULL, NULL) != 0) {
+			if ((in->flags & PK_IN_DOCUMENT) && lineno == 1 && !in->nodoc &&
+			    pk_json_value(line, len, NULL, NULL) != 0) {
 				in->rej.read--;
 				if (load_document(in, line, len, err) != 0)
 					return -1;

@@ -66,11 +66,12 @@ struct pk_input {
 	struct pk_jval docarr;
 	size_t docpos;
 	int indoc;
+	int nodoc;		/* this operand proved not to be one document */
 };
 
 #define PK_INPUT_INIT { NULL, NULL, 0, 0, 0, 0, 0, -1, 0, NULL, PK_REJECT_INIT, NULL, NULL, \
 	NULL, NULL, 0, { NULL, 0, NULL, 0, NULL, 0, 0, PK_JDOC_INIT }, 0, 0, 0, 0, 0, 0, 0, \
-	PK_BUF_INIT, { PK_J_NONE, 0, NULL, 0 }, 0, 0 }
+	PK_BUF_INIT, { PK_J_NONE, 0, NULL, 0 }, 0, 0, 0 }
 
 /* Operands (borrowed; argv). n == 0 means stdin. */
 void pk_input_operands(struct pk_input *in, int n, char **paths);

@@ -204,6 +204,31 @@ test_document(void)
 }
 
 static void
+test_document_fallback(void)
+{
+	struct pk_input in = PK_INPUT_INIT;
+	struct pk_err err = PK_ERR_INIT;
+	struct pk_buf ids = PK_BUF_INIT;
+	char *paths[1];
+	int rc, n;
+	const char t[] = "{\"id\":\"x1\",\n{\"id\":\"x2\"}\n{\"id\":\"x3\"}\n";
+
+	paths[0] = put("nd.json", t, sizeof t - 1);
+	in.tool = "test";
+	in.quiet = 1;
+	in.flags = PK_IN_DOCUMENT;
+	pk_input_operands(&in, 1, paths);
+	n = drain(&in, &ids, &rc, &err);
+	is_int(rc, 0, "document fallback: ends cleanly (%s)", err.msg);
+	is_int(n, 2, "document fallback: a broken first line of NDJSON is one reject");
+	is_str(ids.p, "x2@nd.json:2 x3@nd.json:3 ", "document fallback: the other lines are records");
+	is_int(in.rej.read, 3, "document fallback: three read");
+	is_int(in.rej.rejected, 1, "document fallback: one rejected");
+	pk_input_close(&in, &err);
+	pk_buf_release(&ids);
+}
+
+static void
 test_hold_partial(void)
 {
 	struct pk_input in = PK_INPUT_INIT;
@@ -270,6 +295,7 @@ main(void)
 	test_long_line();
 	test_csv();
 	test_document();
+	test_document_fallback();
 	test_hold_partial();
 	test_envelope();
 	test_summary();
