@@ -90,23 +90,28 @@ static const struct pk_opt options[] = {
 enum target { T_STDOUT, T_EXEC, T_TOPIC };
 enum estate { E_PENDING, E_RUNNING, E_WAITING, E_DONE };
 
-/* A record from reading to its outcome. */
+/* A record from reading to its outcome. What every record's scheduling
+ * and delivery report touch comes first, in one cache line. */
 struct entry {
-	struct letter L;
 	enum estate state;
-	uint64_t seq;
-	const char *source;	/* interned file name, or ksrc */
-	long line;
+	int dr_done, dr_err;	/* Kafka target: delivery result */
+	int attempt;		/* attempts started */
 	uint32_t ref;		/* the id's ledger ref; NOREF before decide */
 	uint32_t tk;		/* ticket among records with this id */
 	uint32_t kref, ktk;	/* --ordered: key slot and ticket; kref NOREF: no key */
-	int attempt;		/* attempts started */
+	int32_t dest_part;
+	uint64_t seq;
+	struct entry *next_free;
+	const char *source;	/* interned file name, or ksrc */
+	long line;
+	struct letter L;
 	int64_t due;		/* E_WAITING: monotonic ns of the next attempt */
 	int64_t prev_delay;
 	int64_t started;	/* wall ns of the current attempt */
 	struct pk_rng rng;
 	struct pk_buf hist;	/* ,{attempt..}... */
 	struct pk_buf lasterr;
+	struct pk_buf dr_msg;	/* a failed delivery's error */
 	/* exec */
 	pid_t pid;
 	int wfd;
@@ -119,11 +124,6 @@ struct entry {
 	char *ktopic;
 	int32_t kpart;
 	int64_t koff;
-	/* Kafka target: delivery result */
-	int dr_done, dr_err;
-	struct pk_buf dr_msg;
-	int32_t dest_part;
-	struct entry *next_free;
 };
 
 struct filter {
@@ -465,10 +465,12 @@ static void
 reject(struct R *r, struct entry *e, const char *why)
 {
 	struct pk_err err = PK_ERR_INIT;
+	const char *text;
+	size_t n;
 
 	r->rejected++;
-	if (pk_reject_add(&r->in->rej, e->source, e->line, e->L.line.p, e->L.line.len, why,
-	    &err) < 0)
+	text = letter_text(&e->L, &n);
+	if (pk_reject_add(&r->in->rej, e->source, e->line, text, n, why, &err) < 0)
 		die(r, &err);
 }
 
@@ -1038,9 +1040,10 @@ on_delivery(void *arg, const struct pk_kdr *dr)
 	r->dr[r->ndr++] = e;
 	e->dr_done = 1;
 	e->dr_err = dr->err;
-	pk_buf_reset(&e->dr_msg);
-	if (dr->err != 0)
+	if (dr->err != 0) {
+		pk_buf_reset(&e->dr_msg);
 		pk_buf_adds(&e->dr_msg, dr->errstr ? dr->errstr : "delivery failed");
+	}
 	e->dest_part = dr->partition;
 }
 
@@ -1425,7 +1428,8 @@ wait_topic(struct R *r, int64_t wake)
 
 		if (e->state == E_RUNNING && e->dr_done) {
 			e->dr_done = 0;
-			topic_result(r, e, e->dr_err == 0, e->dr_msg.p ? e->dr_msg.p : "");
+			topic_result(r, e, e->dr_err == 0, e->dr_err == 0 ? "" :
+			    e->dr_msg.p ? e->dr_msg.p : "");
 		}
 	}
 	r->ndr = 0;

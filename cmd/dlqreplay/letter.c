@@ -46,38 +46,43 @@ letter_release(struct letter *l)
 	letter_init(l);
 }
 
+/* Only what the last letter filled is emptied: a plain record after a
+ * plain record touches three buffers, not twelve. */
 static void
 reset(struct letter *l)
 {
 	l->kind = LETTER_PLAIN;
-	pk_buf_reset(&l->line);
-	pk_buf_reset(&l->kline);
+	l->line.len = 0;
+	l->line_is_payload = 0;
 	pk_buf_reset(&l->payload);
 	l->payload_null = 0;
-	pk_buf_reset(&l->key);
+	l->key.len = 0;
 	l->has_key = 0;
-	pk_buf_reset(&l->hbytes);
 	l->nhdrs = 0;
-	pk_buf_reset(&l->dlq_topic);
-	pk_buf_reset(&l->orig_topic);
 	l->orig_partition = -1;
 	l->orig_offset = -1;
-	pk_buf_reset(&l->exception);
-	pk_buf_reset(&l->message);
 	l->has_time = 0;
 	l->time_ns = 0;
 	l->orig_is_obj = 0;
+	l->ldoc = &l->line_doc;
+	if (l->rich) {
+		pk_buf_reset(&l->kline);
+		pk_buf_reset(&l->hbytes);
+		pk_buf_reset(&l->dlq_topic);
+		pk_buf_reset(&l->orig_topic);
+		pk_buf_reset(&l->exception);
+		pk_buf_reset(&l->message);
+		l->rich = 0;
+	}
 }
 
-static const struct pk_jfield *
-member(const struct pk_jdoc *d, const char *name)
+const char *
+letter_text(const struct letter *l, size_t *n)
 {
-	size_t n = strlen(name), i;
+	const struct pk_buf *b = l->line_is_payload ? &l->payload : &l->line;
 
-	for (i = d->nf; i-- > 0;)
-		if (d->f[i].kn == n && memcmp(d->f[i].k, name, n) == 0 && !d->f[i].kescaped)
-			return &d->f[i];
-	return NULL;
+	*n = b->len;
+	return b->p ? b->p : "";
 }
 
 const char *
@@ -237,14 +242,78 @@ parse_kcat(struct letter *l, const char *line, size_t n, struct pk_err *err)
 	return 0;
 }
 
+/* The members a dead letter is recognised by (the last of a name wins,
+ * as when looked up from the end), found in one pass over the line's index. */
+struct marks {
+	const struct pk_jfield *error, *raw, *raw64, *ts, *tool;
+	const struct pk_jfield *topic, *payload, *partition, *offset;
+};
+
+static void
+scan(const struct pk_jdoc *d, struct marks *m)
+{
+	size_t i;
+
+	memset(m, 0, sizeof *m);
+	for (i = 0; i < d->nf; i++) {
+		const struct pk_jfield *f = &d->f[i];
+
+		if (f->kescaped)
+			continue;
+		switch (f->kn) {
+		case 2:
+			if (memcmp(f->k, "ts", 2) == 0)
+				m->ts = f;
+			break;
+		case 3:
+			if (memcmp(f->k, "raw", 3) == 0)
+				m->raw = f;
+			break;
+		case 4:
+			if (memcmp(f->k, "tool", 4) == 0)
+				m->tool = f;
+			break;
+		case 5:
+			if (memcmp(f->k, "error", 5) == 0)
+				m->error = f;
+			else if (memcmp(f->k, "topic", 5) == 0)
+				m->topic = f;
+			break;
+		case 6:
+			if (memcmp(f->k, "offset", 6) == 0)
+				m->offset = f;
+			break;
+		case 7:
+			if (memcmp(f->k, "payload", 7) == 0)
+				m->payload = f;
+			break;
+		case 9:
+			if (memcmp(f->k, "partition", 9) == 0)
+				m->partition = f;
+			break;
+		case 10:
+			if (memcmp(f->k, "raw_base64", 10) == 0)
+				m->raw64 = f;
+			break;
+		}
+	}
+}
+
 /* An object with topic (string) and payload members: kcat's -J envelope. */
+static int
+marks_kcat(const struct marks *m)
+{
+	return m->topic != NULL && m->payload != NULL && m->topic->v.type == PK_J_STR &&
+	    (m->partition != NULL || m->offset != NULL);
+}
+
 static int
 is_kcat(const struct pk_jdoc *d)
 {
-	const struct pk_jfield *t = member(d, "topic"), *p = member(d, "payload");
+	struct marks m;
 
-	return t != NULL && p != NULL && t->v.type == PK_J_STR &&
-	    (member(d, "partition") != NULL || member(d, "offset") != NULL);
+	scan(d, &m);
+	return marks_kcat(&m);
 }
 
 /* A copy of doc (indexed over line) pointing into l->line instead. */
@@ -270,25 +339,53 @@ int
 letter_parse(struct letter *l, const char *line, size_t n, const struct pk_jdoc *doc,
     struct pk_err *err)
 {
-	const struct pk_jfield *e, *raw, *raw64, *tool, *ts;
+	const struct pk_jfield *raw, *raw64;
 	struct pk_err terr = PK_ERR_INIT;
+	struct marks m;
 
 	reset(l);
-	pk_buf_add(&l->line, line, n);
-	if (l->line.p == NULL)
-		pk_buf_add(&l->line, "", 0);
-	/* The input already indexed the line: no second scan. */
-	if (doc != NULL)
+	if (doc == NULL) {
+		/* No index yet: copy the line and index the copy. */
+		pk_buf_add(&l->line, line, n);
+		if (l->line.p == NULL)
+			pk_buf_add(&l->line, "", 0);
+		if (pk_json_index(&l->line_doc, l->line.p, l->line.len, err) < 0)
+			return -1;
+		line = l->line.p;
+		doc = &l->line_doc;
+	}
+	/* Recognised from the members as indexed (the reader's index
+	 * borrowed when given: read at once, before anything reads again). */
+	scan(doc, &m);
+	raw = m.raw != NULL && m.raw->v.type == PK_J_STR ? m.raw : NULL;
+	raw64 = m.raw64 != NULL && m.raw64->v.type == PK_J_STR ? m.raw64 : NULL;
+	if (m.error == NULL || (raw == NULL && raw64 == NULL)) {
+		if (!marks_kcat(&m)) {
+			/* A plain record is its own original: its bytes once,
+			 * its index as given. */
+			pk_buf_add(&l->payload, line, n);
+			if (l->payload.p == NULL)
+				pk_buf_add(&l->payload, "", 0);
+			l->line_is_payload = 1;
+			l->ldoc = doc;
+			l->orig_is_obj = 2;
+			return 0;
+		}
+	}
+	/* An envelope or a kcat record keeps its line and index. */
+	l->rich = 1;
+	if (doc != &l->line_doc) {
+		pk_buf_add(&l->line, line, n);
+		if (l->line.p == NULL)
+			pk_buf_add(&l->line, "", 0);
 		rebase(l, line, doc);
-	else if (pk_json_index(&l->line_doc, l->line.p, l->line.len, err) < 0)
-		return -1;
-	e = member(&l->line_doc, "error");
-	raw = member(&l->line_doc, "raw");
-	raw64 = member(&l->line_doc, "raw_base64");
-	if (e != NULL && ((raw != NULL && raw->v.type == PK_J_STR) ||
-	    (raw64 != NULL && raw64->v.type == PK_J_STR))) {
+		scan(&l->line_doc, &m);
+		raw = m.raw != NULL && m.raw->v.type == PK_J_STR ? m.raw : NULL;
+		raw64 = m.raw64 != NULL && m.raw64->v.type == PK_J_STR ? m.raw64 : NULL;
+	}
+	if (m.error != NULL && (raw != NULL || raw64 != NULL)) {
 		l->kind = LETTER_ENVELOPE;
-		if (raw != NULL && raw->v.type == PK_J_STR) {
+		if (raw != NULL) {
 			pk_jval_text(&raw->v, &l->payload);
 		} else {
 			struct pk_buf b64 = PK_BUF_INIT;
@@ -300,15 +397,14 @@ letter_parse(struct letter *l, const char *line, size_t n, const struct pk_jdoc 
 			if (rc < 0)
 				return pk_err_set(err, PK_ERR_DATA, "bad base64 in 'raw_base64'");
 		}
-		if (e->v.type == PK_J_STR)
-			pk_jval_text(&e->v, &l->message);
-		ts = member(&l->line_doc, "ts");
-		if (ts != NULL && pk_time_from_jval(&ts->v, PK_TIME_AUTO, &l->time_ns, &terr) == 0)
+		if (m.error->v.type == PK_J_STR)
+			pk_jval_text(&m.error->v, &l->message);
+		if (m.ts != NULL && pk_time_from_jval(&m.ts->v, PK_TIME_AUTO, &l->time_ns,
+		    &terr) == 0)
 			l->has_time = 1;
 		/* dlqreplay's own park file keeps a kcat record whole as raw:
 		 * replaying it again restores key, headers and topic. */
-		tool = member(&l->line_doc, "tool");
-		if (tool != NULL && pk_jval_str_eq(&tool->v, "dlqreplay", 9) &&
+		if (m.tool != NULL && pk_jval_str_eq(&m.tool->v, "dlqreplay", 9) &&
 		    pk_json_index(&l->orig_doc, l->payload.p ? l->payload.p : "", l->payload.len,
 		    &terr) == 0 && is_kcat(&l->orig_doc)) {
 			struct pk_buf inner = PK_BUF_INIT;
@@ -321,14 +417,8 @@ letter_parse(struct letter *l, const char *line, size_t n, const struct pk_jdoc 
 			if (rc < 0)
 				return -1;
 		}
-	} else if (is_kcat(&l->line_doc)) {
-		if (parse_kcat(l, l->line.p, l->line.len, err) < 0)
-			return -1;
-	} else {
-		/* A plain record is its own original: one index serves both. */
-		pk_buf_add(&l->payload, line, n);
-		l->orig_is_obj = 2;
-		return 0;
+	} else if (parse_kcat(l, l->line.p, l->line.len, err) < 0) {
+		return -1;
 	}
 	if (!l->payload_null && l->payload.len > 0 &&
 	    pk_json_index(&l->orig_doc, l->payload.p, l->payload.len, &terr) == 0)
@@ -371,7 +461,7 @@ letter_field(struct letter *l, const struct pk_path *path, struct pk_buf *out)
 			return 1;
 		}
 	}
-	if (l->orig_is_obj == 2 && pk_json_get(&l->line_doc, path, &v))
+	if (l->orig_is_obj == 2 && pk_json_get(l->ldoc, path, &v))
 		return pk_jval_key(&v, out);
 	if (l->orig_is_obj == 1 && pk_json_get(&l->orig_doc, path, &v))
 		return pk_jval_key(&v, out);

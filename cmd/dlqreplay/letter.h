@@ -29,7 +29,9 @@ struct letter_hdr {
  */
 struct letter {
 	enum letter_kind kind;
-	struct pk_buf line;		/* the input line as read */
+	struct pk_buf line;		/* the input line as read (a plain record's is payload) */
+	int line_is_payload;		/* plain record: line is not filled, payload is it */
+	int rich;			/* the kcat/envelope members below were filled */
 	struct pk_buf kline;		/* LETTER_KCAT: the kcat envelope (the line, or an
 					   envelope's raw from a park file) */
 	struct pk_buf payload;		/* the original record */
@@ -49,7 +51,9 @@ struct letter {
 	int has_time;
 	struct pk_jdoc orig_doc;	/* the original record indexed, when it is an object */
 	int orig_is_obj;		/* 1: in orig_doc; 2: a plain record, in line_doc */
-	struct pk_jdoc line_doc;	/* the input line indexed */
+	struct pk_jdoc line_doc;	/* the input line indexed (when it is ours) */
+	const struct pk_jdoc *ldoc;	/* the input line's index: &line_doc, or the
+					   reader's (a plain record; see letter_parse) */
 	struct pk_kcat_msg kmsg;
 };
 
@@ -60,7 +64,9 @@ void letter_release(struct letter *l);
  * Read a dead letter from an input line (a JSON object); doc, when not
  * NULL, is the line's index already made (lib/input's), reused. 0, or -1
  * with err (DATA) and a reason when the line claims to be an envelope or
- * kcat record but is broken (bad base64).
+ * kcat record but is broken (bad base64). A plain record copies only its
+ * bytes (payload) and borrows doc: letter_field on it works until the
+ * caller's input reads again (dlqreplay asks for fields right away).
  */
 int letter_parse(struct letter *l, const char *line, size_t n, const struct pk_jdoc *doc,
     struct pk_err *err);
@@ -70,6 +76,9 @@ int letter_parse(struct letter *l, const char *line, size_t n, const struct pk_j
  * (when an object), then the input line, then a header of that exact name.
  * 1 with the value's key bytes (pk_jval_key) in out, 0 absent or null. */
 int letter_field(struct letter *l, const struct pk_path *path, struct pk_buf *out);
+
+/* The input line as read (borrowed; valid until the next parse). */
+const char *letter_text(const struct letter *l, size_t *n);
 
 /* Header i's name and value. */
 const char *letter_hname(const struct letter *l, size_t i, size_t *n);
