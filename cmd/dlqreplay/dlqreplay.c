@@ -514,9 +514,11 @@ enum verdict { V_SEND, V_DUP, V_FILTERED, V_REJECTED };
 static enum verdict
 decide(struct R *r, struct entry *e)
 {
-	struct pk_err err = PK_ERR_INIT;
+	struct pk_err err;	/* not PK_ERR_INIT: a KiB zeroed per record adds up */
 	size_t i;
 
+	err.kind = PK_ERR_NONE;
+	err.msg[0] = '\0';
 	for (i = 0; i < r->nfilters; i++)
 		if (!letter_field(&e->L, &r->filters[i].path, &r->tmp) ||
 		    fnmatch(r->filters[i].glob, r->tmp.p ? r->tmp.p : "", 0) != 0)
@@ -666,9 +668,11 @@ plan_line(struct R *r, struct entry *e, const char *action)
 static int
 read_letter(struct R *r, struct entry **out, int wait_ms)
 {
-	struct pk_err err = PK_ERR_INIT;
+	struct pk_err err;	/* not PK_ERR_INIT: a KiB zeroed per record adds up */
 	struct entry *e;
 
+	err.kind = PK_ERR_NONE;
+	err.msg[0] = '\0';
 	if (r->cons != NULL) {
 		const struct pk_krec *k;
 		int rc = pk_kcons_poll(r->cons, wait_ms, &k, &err);
@@ -1080,12 +1084,14 @@ topic_result(struct R *r, struct entry *e, int ok, const char *msg)
 static void
 start_topic(struct R *r, struct entry *e)
 {
-	struct pk_err err = PK_ERR_INIT;
+	struct pk_err err;	/* not PK_ERR_INIT: a KiB zeroed per record adds up */
 	struct pk_kmsg m;
 	struct pk_khdr *h;
 	char num[24];
 	size_t i, n = 0;
 
+	err.kind = PK_ERR_NONE;
+	err.msg[0] = '\0';
 	if (e->L.nhdrs + 1 > r->hcap) {
 		r->hcap = e->L.nhdrs + 8;
 		r->hdrs = pk_xrealloc(r->hdrs, r->hcap * sizeof *r->hdrs);

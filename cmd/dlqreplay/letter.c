@@ -340,9 +340,11 @@ letter_parse(struct letter *l, const char *line, size_t n, const struct pk_jdoc 
     struct pk_err *err)
 {
 	const struct pk_jfield *raw, *raw64;
-	struct pk_err terr = PK_ERR_INIT;
+	struct pk_err terr;	/* errors ignored; not zeroed whole, per record */
 	struct marks m;
 
+	terr.kind = PK_ERR_NONE;
+	terr.msg[0] = '\0';
 	reset(l);
 	if (doc == NULL) {
 		/* No index yet: copy the line and index the copy. */
