@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -262,27 +264,206 @@ pk_ledger_pending(const struct pk_ledger *l)
 	return l->npend;
 }
 
-int
-pk_ledger_sync(struct pk_ledger *l, struct pk_err *err)
+/* All of buf to fd, then fdatasync: 0, or -1 with err. */
+static int
+write_sync(int fd, const char *path, const struct pk_buf *buf, struct pk_err *err)
 {
 	size_t done = 0;
 
-	if (l->npend == 0)
-		return 0;
-	if (l->fd < 0)
-		return pk_err_set(err, PK_ERR_IO, "%s: ledger not open for writing", l->path);
-	while (done < l->pend.len) {
-		ssize_t w = write(l->fd, l->pend.p + done, l->pend.len - done);
+	while (done < buf->len) {
+		ssize_t w = write(fd, buf->p + done, buf->len - done);
 
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			return pk_err_errno(err, PK_ERR_IO, "%s", l->path);
+			return pk_err_errno(err, PK_ERR_IO, "%s", path);
 		}
 		done += (size_t)w;
 	}
-	if (fdatasync(l->fd) < 0)
-		return pk_err_errno(err, PK_ERR_IO, "%s: fsync", l->path);
+	if (fdatasync(fd) < 0)
+		return pk_err_errno(err, PK_ERR_IO, "%s: fsync", path);
+	return 0;
+}
+
+struct pk_ledger_bg {
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t work, idle;
+	int fd;
+	const char *path;
+	struct pk_buf wbuf;	/* the lot being written */
+	size_t wlines;
+	int busy, quit, failed;
+	size_t durable;		/* lines made durable, not yet reaped */
+	struct pk_err err;
+};
+
+static void *
+bg_main(void *arg)
+{
+	struct pk_ledger_bg *bg = arg;
+	struct pk_err e = PK_ERR_INIT;
+
+	pthread_mutex_lock(&bg->mu);
+	for (;;) {
+		int rc;
+
+		while (!bg->busy && !bg->quit)
+			pthread_cond_wait(&bg->work, &bg->mu);
+		if (!bg->busy)
+			break;
+		/* The lot is the writer's alone while busy: write unlocked. */
+		pthread_mutex_unlock(&bg->mu);
+		rc = write_sync(bg->fd, bg->path, &bg->wbuf, &e);
+		pthread_mutex_lock(&bg->mu);
+		if (rc < 0) {
+			if (!bg->failed)
+				bg->err = e;
+			bg->failed = 1;
+			bg->quit = 1;
+		} else {
+			bg->durable += bg->wlines;
+		}
+		pk_buf_reset(&bg->wbuf);
+		bg->wlines = 0;
+		bg->busy = 0;
+		pthread_cond_signal(&bg->idle);
+	}
+	pthread_mutex_unlock(&bg->mu);
+	return NULL;
+}
+
+int
+pk_ledger_bg_start(struct pk_ledger *l, struct pk_err *err)
+{
+	struct pk_ledger_bg *bg;
+	sigset_t all, old;
+	int rc;
+
+	if (l->fd < 0)
+		return pk_err_set(err, PK_ERR_IO, "%s: ledger not open for writing", l->path);
+	if (l->bg != NULL)
+		return 0;
+	bg = pk_xcalloc(1, sizeof *bg);
+	bg->fd = l->fd;
+	bg->path = l->path;
+	pthread_mutex_init(&bg->mu, NULL);
+	pthread_cond_init(&bg->work, NULL);
+	pthread_cond_init(&bg->idle, NULL);
+	/* Signals are for the caller's threads, not the writer. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&bg->th, NULL, bg_main, bg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		pthread_mutex_destroy(&bg->mu);
+		pthread_cond_destroy(&bg->work);
+		pthread_cond_destroy(&bg->idle);
+		free(bg);
+		errno = rc;
+		return pk_err_errno(err, PK_ERR_IO, "%s: cannot start the ledger writer", l->path);
+	}
+	l->bg = bg;
+	return 0;
+}
+
+size_t
+pk_ledger_bg_flush(struct pk_ledger *l)
+{
+	struct pk_ledger_bg *bg = l->bg;
+	struct pk_buf t;
+	size_t n = 0;
+
+	if (bg == NULL || l->npend == 0)
+		return 0;
+	pthread_mutex_lock(&bg->mu);
+	if (!bg->busy && !bg->quit) {
+		/* Swap buffers: the writer's emptied one becomes the queue. */
+		t = bg->wbuf;
+		bg->wbuf = l->pend;
+		l->pend = t;
+		bg->wlines = n = l->npend;
+		l->npend = 0;
+		bg->busy = 1;
+		pthread_cond_signal(&bg->work);
+	}
+	pthread_mutex_unlock(&bg->mu);
+	return n;
+}
+
+int
+pk_ledger_bg_busy(const struct pk_ledger *l)
+{
+	struct pk_ledger_bg *bg = l->bg;
+	int busy;
+
+	if (bg == NULL)
+		return 0;
+	pthread_mutex_lock(&bg->mu);
+	busy = bg->busy;
+	pthread_mutex_unlock(&bg->mu);
+	return busy;
+}
+
+long
+pk_ledger_bg_reap(struct pk_ledger *l, struct pk_err *err)
+{
+	struct pk_ledger_bg *bg = l->bg;
+	long n;
+
+	if (bg == NULL)
+		return 0;
+	pthread_mutex_lock(&bg->mu);
+	if (bg->failed) {
+		if (err != NULL)
+			*err = bg->err;
+		pthread_mutex_unlock(&bg->mu);
+		return -1;
+	}
+	n = (long)bg->durable;
+	bg->durable = 0;
+	pthread_mutex_unlock(&bg->mu);
+	return n;
+}
+
+int
+pk_ledger_bg_stop(struct pk_ledger *l, struct pk_err *err)
+{
+	struct pk_ledger_bg *bg = l->bg;
+	int failed;
+
+	if (bg == NULL)
+		return 0;
+	pthread_mutex_lock(&bg->mu);
+	while (bg->busy)
+		pthread_cond_wait(&bg->idle, &bg->mu);
+	bg->quit = 1;
+	pthread_cond_signal(&bg->work);
+	pthread_mutex_unlock(&bg->mu);
+	pthread_join(bg->th, NULL);
+	failed = bg->failed;
+	if (failed && err != NULL)
+		*err = bg->err;
+	pthread_mutex_destroy(&bg->mu);
+	pthread_cond_destroy(&bg->work);
+	pthread_cond_destroy(&bg->idle);
+	pk_buf_release(&bg->wbuf);
+	free(bg);
+	l->bg = NULL;
+	return failed ? -1 : 0;
+}
+
+int
+pk_ledger_sync(struct pk_ledger *l, struct pk_err *err)
+{
+	if (l->bg != NULL && pk_ledger_bg_stop(l, err) < 0)
+		return -1;
+	if (l->npend == 0)
+		return 0;
+	if (l->fd < 0)
+		return pk_err_set(err, PK_ERR_IO, "%s: ledger not open for writing", l->path);
+	if (write_sync(l->fd, l->path, &l->pend, err) < 0)
+		return -1;
 	pk_buf_reset(&l->pend);
 	l->npend = 0;
 	return 0;

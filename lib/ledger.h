@@ -20,6 +20,8 @@ struct pk_ledger_id {
 	uint32_t done;		/* 1: a success (in the file, or queued for it) */
 };
 
+struct pk_ledger_bg;
+
 struct pk_ledger {
 	int fd;
 	char *path;
@@ -33,9 +35,10 @@ struct pk_ledger {
 	size_t npend;
 	uint64_t loaded;	/* lines read at open */
 	int torn;		/* an unfinished last line was cut off at open */
+	struct pk_ledger_bg *bg;	/* the background writer, when started */
 };
 
-#define PK_LEDGER_INIT { -1, NULL, NULL, 0, NULL, 0, 0, 0, PK_BUF_INIT, PK_BUF_INIT, 0, 0, 0 }
+#define PK_LEDGER_INIT { -1, NULL, NULL, 0, NULL, 0, 0, 0, PK_BUF_INIT, PK_BUF_INIT, 0, 0, 0, NULL }
 
 enum pk_ledger_mode {
 	PK_LEDGER_WRITE = 0,	/* create if missing, exclusive lock, append */
@@ -83,8 +86,29 @@ int pk_ledger_add(struct pk_ledger *l, const void *id, size_t n, const char *mem
 /* Lines queued and not yet synced. */
 size_t pk_ledger_pending(const struct pk_ledger *l);
 /* Write every queued line in one write(2) and fdatasync: 0, or -1 with err
- * (IO). After a failure the queued lines are kept, so the caller must stop. */
+ * (IO). After a failure the queued lines are kept, so the caller must stop.
+ * Stops the background writer first, if there is one. */
 int pk_ledger_sync(struct pk_ledger *l, struct pk_err *err);
+/*
+ * Group commit in the background: a thread of the ledger's own writes and
+ * fdatasyncs what pk_ledger_bg_flush hands it while the caller goes on
+ * (sending more); the caller learns from pk_ledger_bg_reap how many of the
+ * lines it queued are durable, in queue order. Between start and the
+ * next pk_ledger_sync or pk_ledger_close, use only these calls to write.
+ */
+int pk_ledger_bg_start(struct pk_ledger *l, struct pk_err *err);
+/* Hand every queued line to the writer if it is idle: the number handed
+ * over (0: nothing queued, or the writer still busy with the last lot). */
+size_t pk_ledger_bg_flush(struct pk_ledger *l);
+/* 1 while the writer has lines it has not made durable yet. */
+int pk_ledger_bg_busy(const struct pk_ledger *l);
+/* Lines made durable since the last call (>= 0), or -1 with err (IO)
+ * once a write or fdatasync failed: the caller must stop. */
+long pk_ledger_bg_reap(struct pk_ledger *l, struct pk_err *err);
+/* Wait until the writer is idle, then stop it; what it had not written
+ * yet is synced by pk_ledger_sync/close as usual. 0 or -1 with err. */
+int pk_ledger_bg_stop(struct pk_ledger *l, struct pk_err *err);
+
 /* Sync, unlock, close and free (NULL-safe on an unopened ledger). 0 or -1. */
 int pk_ledger_close(struct pk_ledger *l, struct pk_err *err);
 

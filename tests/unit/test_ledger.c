@@ -2,7 +2,8 @@
  * test_ledger - lib/ledger: ids survive a reopen, the lock refuses a second
  * writer, a torn last line is cut off, a corrupt line is an error, many ids
  * (hash set growth), ids with escapes and NUL bytes; refs: a looked-up id is
- * no success until recorded, refs stay valid while the set grows.
+ * no success until recorded, refs stay valid while the set grows; the
+ * background writer makes every line durable once, in order.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -194,6 +195,59 @@ main(void)
 	fclose(f);
 	is_str(buf, "{\"id\":\"old\"}\n{\"id\":\"new\",\"attempts\":2}\n",
 	    "only the success reached the file");
+
+	/* The background writer: lots handed over while it is idle, lines
+	 * queued meanwhile wait for the next flush; all reaped, in order. */
+	unlink(path);
+	{
+		struct pk_ledger z = PK_LEDGER_INIT;
+		long got = 0, n;
+		size_t handed = 0;
+		int spins = 0, order = 1;
+		long line = 0;
+
+		b = z;
+		is_int(pk_ledger_open(&b, path, PK_LEDGER_WRITE, &err), 0, "open for the writer");
+		is_int(pk_ledger_bg_start(&b, &err), 0, "writer started");
+		for (i = 0; i < 3000; i++) {
+			snprintf(id, sizeof id, "bg-%d", i);
+			pk_ledger_add(&b, id, strlen(id), NULL);
+			if (i % 100 == 99)
+				handed += pk_ledger_bg_flush(&b);
+			if ((n = pk_ledger_bg_reap(&b, &err)) < 0)
+				break;
+			got += n;
+		}
+		while (got < 3000 && spins++ < 100000) {
+			handed += pk_ledger_bg_flush(&b);
+			if ((n = pk_ledger_bg_reap(&b, &err)) < 0)
+				break;
+			got += n;
+			if (got < 3000)
+				usleep(100);
+		}
+		is_int((long long)handed, 3000, "every line handed over");
+		is_int(got, 3000, "every line reaped as durable");
+		is_int(pk_ledger_bg_busy(&b), 0, "idle at the end");
+		is_int((long long)pk_ledger_pending(&b), 0, "nothing left queued");
+		pk_ledger_add(&b, "after", 5, NULL);
+		is_int(pk_ledger_close(&b, &err), 0, "close stops the writer and syncs the rest");
+		f = fopen(path, "r");
+		while (fgets(buf, sizeof buf, f) != NULL) {
+			char want[64];
+
+			if (line < 3000)
+				snprintf(want, sizeof want, "{\"id\":\"bg-%ld\"}\n", line);
+			else
+				snprintf(want, sizeof want, "{\"id\":\"after\"}\n");
+			if (strcmp(buf, want) != 0)
+				order = 0;
+			line++;
+		}
+		fclose(f);
+		is_int(line, 3001, "3001 lines in the file");
+		ok(order, "in the order they were added");
+	}
 
 	unlink(path);
 	rmdir(dir);
