@@ -7,11 +7,13 @@
 #include <fnmatch.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -89,6 +91,7 @@ static const struct pk_opt options[] = {
 
 enum target { T_STDOUT, T_EXEC, T_TOPIC };
 enum estate { E_PENDING, E_RUNNING, E_WAITING, E_DONE };
+enum verdict { V_SEND, V_DUP, V_FILTERED, V_REJECTED };
 
 /* A record from reading to its outcome. What every record's scheduling
  * and delivery report touch comes first, in one cache line. */
@@ -104,6 +107,9 @@ struct entry {
 	struct entry *next_free;
 	const char *source;	/* interned file name, or ksrc */
 	long line;
+	enum verdict verdict;	/* from reading: V_SEND, V_FILTERED or V_REJECTED */
+	uint64_t idh;		/* pk_ledger_hash of idb */
+	struct pk_buf idb;	/* the id, until the ledger holds it */
 	struct letter L;
 	int64_t due;		/* E_WAITING: monotonic ns of the next attempt */
 	int64_t prev_delay;
@@ -129,6 +135,44 @@ struct entry {
 struct filter {
 	struct pk_path path;
 	char *glob;
+};
+
+/* What reading and the first half of deciding need of their own: one set
+ * for the main thread, one for the reader thread. */
+struct rdctx {
+	struct entry *free_list;
+	struct pk_buf tmp, tmp2;
+	int failed;		/* a reject or the input failed: err says why */
+	struct pk_err err;
+};
+
+/*
+ * The reader thread (file input to a topic or stdout): it reads, parses,
+ * filters and hashes records into ready, in input order, while the main
+ * thread sends them and handles delivery reports; entries come back
+ * through spare. Files only: a read never blocks for long, so stopping
+ * the thread is always quick.
+ */
+#define FEED_BATCH 256
+
+struct feed {
+	int on;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t more;	/* the main thread waits for entries or the end */
+	pthread_cond_t room;	/* the reader waits for room in ready */
+	struct entry **ring;	/* ready entries */
+	size_t cap, head, n;
+	struct entry *spare;	/* entries the main thread is done with */
+	int end, quit;
+	struct rdctx c;		/* the reader's */
+	/* With the reader thread on, the ledger's set is shared: the reader
+	 * looks ids up (a batch at a time), the main thread records
+	 * successes and reads ids; both under lmu. */
+	pthread_mutex_t lmu;
+	/* the main thread's batch taken from ready */
+	struct entry *got[4 * FEED_BATCH];
+	size_t ngot, igot;
 };
 
 struct R {
@@ -170,8 +214,9 @@ struct R {
 	/* the queue, in read order */
 	struct entry **q;
 	size_t qlen, qcap;
-	struct entry *free_list;
 	size_t active;		/* started, no outcome yet */
+	int bg;			/* the ledger syncs in the background (topic target) */
+	size_t held;		/* with bg: successes not yet durable, their slots still taken */
 	size_t pending;
 	size_t nwaiting;	/* E_WAITING */
 	size_t ndone;		/* E_DONE still in the queue */
@@ -198,7 +243,6 @@ struct R {
 	struct pk_khdr *hdrs;	/* start_topic's header array, reused */
 	size_t hcap;
 	int64_t wall;		/* wall clock read once per scheduling pass */
-	struct pk_buf idtmp;	/* an id being made */
 	struct pk_buf memb;	/* ledger members text for (memb_ms, memb_attempt) */
 	int64_t memb_ms;
 	int memb_attempt;
@@ -208,6 +252,9 @@ struct R {
 	uint32_t *sstamp;
 	size_t scap;
 	uint32_t stamp;
+
+	struct rdctx rc_main;	/* reading context of the main thread */
+	struct feed feed;
 
 	int sigpipe[2];
 	uint64_t read, replayed, dups, parked, filtered, rejected, unfinished;
@@ -245,11 +292,14 @@ on_chld(int sig)
 	errno = e;
 }
 
+static void feed_stop(struct R *);
+
 static void
 die(struct R *r, struct pk_err *err)
 {
 	size_t i;
 
+	feed_stop(r);
 	/* Children keep their own process groups: stop them with us. */
 	for (i = 0; i < r->qlen; i++)
 		if (r->q[i]->state == E_RUNNING && r->q[i]->pid > 0)
@@ -300,15 +350,16 @@ set_has(struct R *r, uint64_t h, int add)
 
 #define NOREF UINT32_MAX
 
+/* An entry from the reading context's pool (or a new one). */
 static struct entry *
-entry_get(struct R *r)
+entry_get(struct rdctx *c)
 {
-	struct entry *e = r->free_list;
+	struct entry *e = c->free_list;
 
 	/* Buffers that only failures, retries or Kafka sources fill are
 	 * emptied where they are filled: a pooled entry touches little. */
 	if (e != NULL) {
-		r->free_list = e->next_free;
+		c->free_list = e->next_free;
 	} else {
 		e = pk_xcalloc(1, sizeof *e);
 		letter_init(&e->L);
@@ -327,16 +378,17 @@ entry_get(struct R *r)
 	e->koff = -1;
 	e->source = NULL;
 	e->hist.len = 0;
+	e->idb.len = 0;
 	return e;
 }
 
 static void
-entry_put(struct R *r, struct entry *e)
+entry_put(struct entry **free_list, struct entry *e)
 {
 	free(e->ktopic);
 	e->ktopic = NULL;
-	e->next_free = r->free_list;
-	r->free_list = e;
+	e->next_free = *free_list;
+	*free_list = e;
 }
 
 static void
@@ -345,6 +397,7 @@ entry_free(struct entry *e)
 	letter_release(&e->L);
 	free(e->ktopic);
 	pk_buf_release(&e->ksrc);
+	pk_buf_release(&e->idb);
 	pk_buf_release(&e->hist);
 	pk_buf_release(&e->lasterr);
 	pk_buf_release(&e->in);
@@ -362,6 +415,31 @@ id_of(const struct R *r, const struct entry *e, size_t *n)
 	}
 	*n = r->ledger.ref[e->ref].len;
 	return r->ledger.ids.p + r->ledger.ref[e->ref].off;
+}
+
+static void
+ledger_lock(struct R *r)
+{
+	if (r->feed.on)
+		pthread_mutex_lock(&r->feed.lmu);
+}
+
+static void
+ledger_unlock(struct R *r)
+{
+	if (r->feed.on)
+		pthread_mutex_unlock(&r->feed.lmu);
+}
+
+static int
+ledger_done(struct R *r, const struct entry *e)
+{
+	int done;
+
+	ledger_lock(r);
+	done = pk_ledger_done(&r->ledger, e->ref);
+	ledger_unlock(r);
+	return done;
 }
 
 /* One copy of each file name for every record read from it. */
@@ -461,17 +539,18 @@ finish(struct R *r, struct entry *e)
 
 /* --- reading and deciding ------------------------------------------------ */
 
+/* Reject e with why; a reject that cannot be written fails c. */
 static void
-reject(struct R *r, struct entry *e, const char *why)
+reject(struct R *r, struct rdctx *c, struct entry *e, const char *why)
 {
-	struct pk_err err = PK_ERR_INIT;
 	const char *text;
 	size_t n;
 
 	r->rejected++;
 	text = letter_text(&e->L, &n);
-	if (pk_reject_add(&r->in->rej, e->source, e->line, text, n, why, &err) < 0)
-		die(r, &err);
+	if (!c->failed && pk_reject_add(&r->in->rej, e->source, e->line, text, n, why,
+	    &c->err) < 0)
+		c->failed = 1;
 }
 
 static void
@@ -508,11 +587,14 @@ dest_topic(struct R *r, struct entry *e)
 	return r->original ? e->L.orig_topic.p : r->topic;
 }
 
-enum verdict { V_SEND, V_DUP, V_FILTERED, V_REJECTED };
-
-/* What happens to a letter just read; gives it its id (ref) and tickets. */
+/*
+ * What happens to a letter just read, as far as the letter alone tells:
+ * V_FILTERED, V_REJECTED, or V_SEND with its id in idb and idh (the
+ * ledger has its say in decide_ledger). Runs in either thread: it touches
+ * only e, c and the settings.
+ */
 static enum verdict
-decide(struct R *r, struct entry *e)
+decide_read(struct R *r, struct rdctx *c, struct entry *e)
 {
 	struct pk_err err;	/* not PK_ERR_INIT: a KiB zeroed per record adds up */
 	size_t i;
@@ -520,24 +602,24 @@ decide(struct R *r, struct entry *e)
 	err.kind = PK_ERR_NONE;
 	err.msg[0] = '\0';
 	for (i = 0; i < r->nfilters; i++)
-		if (!letter_field(&e->L, &r->filters[i].path, &r->tmp) ||
-		    fnmatch(r->filters[i].glob, r->tmp.p ? r->tmp.p : "", 0) != 0)
+		if (!letter_field(&e->L, &r->filters[i].path, &c->tmp) ||
+		    fnmatch(r->filters[i].glob, c->tmp.p ? c->tmp.p : "", 0) != 0)
 			return V_FILTERED;
 	if (r->has_timep) {
 		e->L.has_time = 0;
-		if (letter_field(&e->L, &r->timep, &r->tmp) &&
-		    pk_time_parse(r->tmp.p, r->tmp.len, r->unit, &e->L.time_ns, &err) == 0)
+		if (letter_field(&e->L, &r->timep, &c->tmp) &&
+		    pk_time_parse(c->tmp.p, c->tmp.len, r->unit, &e->L.time_ns, &err) == 0)
 			e->L.has_time = 1;
 	}
 	if (r->has_since || r->has_until) {
 		if (!e->L.has_time) {
-			pk_buf_reset(&r->tmp2);
+			pk_buf_reset(&c->tmp2);
 			if (r->has_timep)
-				pk_buf_printf(&r->tmp2, "no time in field '%s' for --since/--until",
+				pk_buf_printf(&c->tmp2, "no time in field '%s' for --since/--until",
 				    r->timep.text);
 			else
-				pk_buf_adds(&r->tmp2, "no time for --since/--until (use -T FIELD)");
-			reject(r, e, r->tmp2.p);
+				pk_buf_adds(&c->tmp2, "no time for --since/--until (use -T FIELD)");
+			reject(r, c, e, c->tmp2.p);
 			return V_REJECTED;
 		}
 		if ((r->has_since && e->L.time_ns < r->since) ||
@@ -549,41 +631,46 @@ decide(struct R *r, struct entry *e)
 		e->L.has_key = letter_field(&e->L, &r->keyp, &e->L.key);
 	}
 	if (r->has_idp) {
-		if (!letter_field(&e->L, &r->idp, &r->idtmp)) {
-			pk_buf_reset(&r->tmp2);
-			pk_buf_printf(&r->tmp2, "no id field '%s'", r->idp.text);
-			reject(r, e, r->tmp2.p);
+		if (!letter_field(&e->L, &r->idp, &e->idb)) {
+			pk_buf_reset(&c->tmp2);
+			pk_buf_printf(&c->tmp2, "no id field '%s'", r->idp.text);
+			reject(r, c, e, c->tmp2.p);
 			return V_REJECTED;
 		}
 	} else {
-		pk_buf_reset(&r->idtmp);
-		default_id(e, &r->idtmp);
+		pk_buf_reset(&e->idb);
+		default_id(e, &e->idb);
 	}
 	if (r->target == T_TOPIC) {
 		const char *t = dest_topic(r, e);
 
 		if (r->original && e->L.orig_topic.len == 0) {
-			reject(r, e, "no original topic in its headers (-t @original)");
+			reject(r, c, e, "no original topic in its headers (-t @original)");
 			return V_REJECTED;
 		}
 		if (e->L.dlq_topic.len > 0 && strcmp(t, e->L.dlq_topic.p) == 0) {
-			pk_buf_reset(&r->tmp2);
-			pk_buf_printf(&r->tmp2, "refusing to send back to '%s', the topic it was "
+			pk_buf_reset(&c->tmp2);
+			pk_buf_printf(&c->tmp2, "refusing to send back to '%s', the topic it was "
 			    "read from", t);
-			reject(r, e, r->tmp2.p);
+			reject(r, c, e, c->tmp2.p);
 			return V_REJECTED;
 		}
 	}
-	if (r->idtmp.len > UINT32_MAX) {
-		reject(r, e, "id longer than 4 GiB");
+	if (e->idb.len > UINT32_MAX) {
+		reject(r, c, e, "id longer than 4 GiB");
 		return V_REJECTED;
 	}
-	/* The one lookup of this record's id: the ref answers the rest. */
-	e->ref = pk_ledger_ref(&r->ledger, pk_ledger_hash(r->idtmp.p, r->idtmp.len),
-	    r->idtmp.p ? r->idtmp.p : "", r->idtmp.len);
-	if (pk_ledger_done(&r->ledger, e->ref))
-		return V_DUP;
+	e->idh = pk_ledger_hash(e->idb.p, e->idb.len);
 	return V_SEND;
+}
+
+/* The ledger's say on a V_SEND letter (main thread): the one lookup of
+ * its id; the ref answers every later question. V_SEND or V_DUP. */
+static enum verdict
+decide_ledger(struct R *r, struct entry *e)
+{
+	e->ref = pk_ledger_ref(&r->ledger, e->idh, e->idb.p ? e->idb.p : "", e->idb.len);
+	return pk_ledger_done(&r->ledger, e->ref) ? V_DUP : V_SEND;
 }
 
 static void
@@ -661,76 +748,313 @@ plan_line(struct R *r, struct entry *e, const char *action)
 		die(r, &err);
 }
 
-/*
- * Read one letter into a new entry. 1 with *out, 0 at the end, 2 nothing
- * available now (Kafka source).
- */
+/* The next record of the files into a new entry: 1 with *out, 0 at the
+ * end, -1 with c->err. Either thread (never both). */
 static int
-read_letter(struct R *r, struct entry **out, int wait_ms)
+read_file(struct R *r, struct rdctx *c, struct entry **out)
 {
 	struct pk_err err;	/* not PK_ERR_INIT: a KiB zeroed per record adds up */
+	const struct pk_rec *rec;
 	struct entry *e;
+	int rc;
 
 	err.kind = PK_ERR_NONE;
 	err.msg[0] = '\0';
-	if (r->cons != NULL) {
-		const struct pk_krec *k;
-		int rc = pk_kcons_poll(r->cons, wait_ms, &k, &err);
-
-		if (rc < 0)
-			die(r, &err);
+	for (;;) {
+		if ((rc = pk_input_next(r->in, &rec, &c->err)) < 0) {
+			c->failed = 1;
+			return -1;
+		}
 		if (rc == 0)
 			return 0;
-		if (rc == PK_KPOLL_IDLE)
-			return 2;
-		e = entry_get(r);
-		pk_buf_reset(&r->tmp);
-		pk_kcat_write(&r->tmp, k);
-		while (r->tmp.len > 0 && r->tmp.p[r->tmp.len - 1] == '\n')
-			r->tmp.len--;
-		pk_buf_reset(&e->ksrc);
-		pk_buf_add(&e->ksrc, k->topic, k->topiclen);
-		pk_buf_printf(&e->ksrc, "[%ld]@%lld", (long)k->partition, (long long)k->offset);
-		e->source = e->ksrc.p;
-		e->line = 0;
-		e->ktopic = pk_xstrndup(k->topic, k->topiclen);
-		e->kpart = k->partition;
-		e->koff = k->offset;
 		r->read++;
-		if (letter_parse(&e->L, r->tmp.p, r->tmp.len, NULL, &err) < 0) {
-			pk_buf_reset(&e->L.line);
-			pk_buf_add(&e->L.line, r->tmp.p, r->tmp.len);
-			reject(r, e, err.msg);
-			e->state = E_DONE;
+		e = entry_get(c);
+		e->source = intern(r, rec->source);
+		e->line = rec->line;
+		/* CSV rows replay as their JSON object. */
+		if (letter_parse(&e->L, rec->json, rec->jsonn, &rec->doc, &err) < 0) {
+			r->rejected++;
+			entry_put(&c->free_list, e);
+			if (pk_input_reject(r->in, rec, err.msg, &c->err) < 0) {
+				c->failed = 1;
+				return -1;
+			}
+			continue;
 		}
 		*out = e;
 		return 1;
-	} else {
-		const struct pk_rec *rec;
-		int rc;
-
-		for (;;) {
-			rc = pk_input_next(r->in, &rec, &err);
-			if (rc < 0)
-				die(r, &err);
-			if (rc == 0)
-				return 0;
-			r->read++;
-			e = entry_get(r);
-			e->source = intern(r, rec->source);
-			e->line = rec->line;
-			/* CSV rows replay as their JSON object. */
-			if (letter_parse(&e->L, rec->json, rec->jsonn, &rec->doc, &err) < 0) {
-				r->rejected++;
-				if (pk_input_reject(r->in, rec, err.msg, &err) < 0)
-					die(r, &err);
-				entry_put(r, e);
-				continue;
-			}
-			*out = e;
-			return 1;
-		}
 	}
+}
+
+/*
+ * One dead letter from a DLQ topic into a new entry (main thread): 1 with
+ * *out, 0 at the end, 2 nothing available now.
+ */
+static int
+read_topic(struct R *r, struct entry **out, int wait_ms)
+{
+	struct pk_err err;	/* not PK_ERR_INIT: a KiB zeroed per record adds up */
+	struct rdctx *c = &r->rc_main;
+	const struct pk_krec *k;
+	struct entry *e;
+	int rc;
+
+	err.kind = PK_ERR_NONE;
+	err.msg[0] = '\0';
+	if ((rc = pk_kcons_poll(r->cons, wait_ms, &k, &err)) < 0)
+		die(r, &err);
+	if (rc == 0)
+		return 0;
+	if (rc == PK_KPOLL_IDLE)
+		return 2;
+	e = entry_get(c);
+	pk_buf_reset(&c->tmp);
+	pk_kcat_write(&c->tmp, k);
+	while (c->tmp.len > 0 && c->tmp.p[c->tmp.len - 1] == '\n')
+		c->tmp.len--;
+	pk_buf_reset(&e->ksrc);
+	pk_buf_add(&e->ksrc, k->topic, k->topiclen);
+	pk_buf_printf(&e->ksrc, "[%ld]@%lld", (long)k->partition, (long long)k->offset);
+	e->source = e->ksrc.p;
+	e->line = 0;
+	e->ktopic = pk_xstrndup(k->topic, k->topiclen);
+	e->kpart = k->partition;
+	e->koff = k->offset;
+	r->read++;
+	if (letter_parse(&e->L, c->tmp.p, c->tmp.len, NULL, &err) < 0) {
+		pk_buf_reset(&e->L.line);
+		pk_buf_add(&e->L.line, c->tmp.p, c->tmp.len);
+		reject(r, c, e, err.msg);
+		e->state = E_DONE;
+	}
+	*out = e;
+	return 1;
+}
+
+/* --- the reader thread ------------------------------------------------------ */
+
+/* 1 when every input (stdin without operands or for "-") is a regular
+ * file: reading it never waits on a writer. */
+static int
+all_regular_files(int argc, char **argv)
+{
+	struct stat st;
+	int i;
+
+	if (argc == 0)
+		return fstat(0, &st) == 0 && S_ISREG(st.st_mode);
+	for (i = 0; i < argc; i++) {
+		int rc = strcmp(argv[i], "-") == 0 ? fstat(0, &st) : stat(argv[i], &st);
+
+		if (rc != 0 || !S_ISREG(st.st_mode))
+			return 0;
+	}
+	return 1;
+}
+
+static void *
+feed_main(void *arg)
+{
+	struct R *r = arg;
+	struct feed *f = &r->feed;
+	struct rdctx *c = &f->c;
+	struct entry *batch[FEED_BATCH], *e;
+	size_t n, i;
+	int done = 0;
+
+	while (!done) {
+		pthread_mutex_lock(&f->mu);
+		while (!f->quit && f->n + FEED_BATCH > f->cap)
+			pthread_cond_wait(&f->room, &f->mu);
+		if (f->quit) {
+			pthread_mutex_unlock(&f->mu);
+			break;
+		}
+		while ((e = f->spare) != NULL) {
+			f->spare = e->next_free;
+			e->next_free = c->free_list;
+			c->free_list = e;
+		}
+		pthread_mutex_unlock(&f->mu);
+
+		for (n = 0; n < FEED_BATCH;) {
+			if (pk_cli_interrupted() || read_file(r, c, &e) <= 0) {
+				done = 1;
+				break;
+			}
+			e->verdict = decide_read(r, c, e);
+			batch[n++] = e;
+			if (c->failed) {
+				done = 1;
+				break;
+			}
+		}
+
+		/* The ledger's say, one lock for the batch. */
+		pthread_mutex_lock(&f->lmu);
+		for (i = 0; i < n; i++)
+			if (batch[i]->verdict == V_SEND)
+				batch[i]->verdict = decide_ledger(r, batch[i]);
+		pthread_mutex_unlock(&f->lmu);
+
+		pthread_mutex_lock(&f->mu);
+		for (i = 0; i < n; i++)
+			f->ring[(f->head + f->n + i) % f->cap] = batch[i];
+		f->n += n;
+		f->end = done;
+		pthread_cond_signal(&f->more);
+		pthread_mutex_unlock(&f->mu);
+	}
+	return NULL;
+}
+
+/* Start the reader thread; signals stay with the main thread. */
+static void
+feed_start(struct R *r)
+{
+	struct feed *f = &r->feed;
+	sigset_t all, old;
+	int rc;
+
+	f->cap = 8 * FEED_BATCH;
+	f->ring = pk_xmalloc(f->cap * sizeof *f->ring);
+	pthread_mutex_init(&f->mu, NULL);
+	pthread_mutex_init(&f->lmu, NULL);
+	pthread_cond_init(&f->more, NULL);
+	pthread_cond_init(&f->room, NULL);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&f->th, NULL, feed_main, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		struct pk_err err = PK_ERR_INIT;
+
+		errno = rc;
+		pk_err_errno(&err, PK_ERR_IO, "cannot start the reader thread");
+		die(r, &err);
+	}
+	f->on = 1;
+}
+
+/* Stop the reader thread (quick: it reads files only) and wait for it. */
+static void
+feed_stop(struct R *r)
+{
+	struct feed *f = &r->feed;
+
+	if (!f->on)
+		return;
+	pthread_mutex_lock(&f->mu);
+	f->quit = 1;
+	pthread_cond_signal(&f->room);
+	pthread_mutex_unlock(&f->mu);
+	pthread_join(f->th, NULL);
+	f->on = 0;
+}
+
+/* Whatever entries the feed still holds go to the main thread's pool. */
+static void
+feed_release(struct R *r)
+{
+	struct feed *f = &r->feed;
+	struct entry *e;
+
+	if (f->ring == NULL)
+		return;
+	for (; f->n > 0; f->n--, f->head = (f->head + 1) % f->cap)
+		entry_put(&r->rc_main.free_list, f->ring[f->head]);
+	for (; f->igot < f->ngot; f->igot++)
+		entry_put(&r->rc_main.free_list, f->got[f->igot]);
+	while ((e = f->spare) != NULL) {
+		f->spare = e->next_free;
+		entry_put(&r->rc_main.free_list, e);
+	}
+	while ((e = f->c.free_list) != NULL) {
+		f->c.free_list = e->next_free;
+		entry_put(&r->rc_main.free_list, e);
+	}
+	free(f->ring);
+	f->ring = NULL;
+	pthread_mutex_destroy(&f->mu);
+	pthread_mutex_destroy(&f->lmu);
+	pthread_cond_destroy(&f->more);
+	pthread_cond_destroy(&f->room);
+}
+
+/* The next ready entry (main thread): 1 with *out, 0 at the end, 2 none
+ * yet after waiting up to wait_ms. Hands the main thread's finished
+ * entries back to the reader on the way. */
+static int
+feed_take(struct R *r, struct entry **out, int wait_ms)
+{
+	struct feed *f = &r->feed;
+	struct entry *e;
+	int end;
+
+	if (f->igot < f->ngot) {
+		*out = f->got[f->igot++];
+		return 1;
+	}
+	f->igot = f->ngot = 0;
+	pthread_mutex_lock(&f->mu);
+	while ((e = r->rc_main.free_list) != NULL) {
+		r->rc_main.free_list = e->next_free;
+		e->next_free = f->spare;
+		f->spare = e;
+	}
+	if (f->n == 0 && !f->end && wait_ms > 0) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += (long)wait_ms * 1000000;
+		ts.tv_sec += ts.tv_nsec / 1000000000;
+		ts.tv_nsec %= 1000000000;
+		pthread_cond_timedwait(&f->more, &f->mu, &ts);
+	}
+	while (f->n > 0 && f->ngot < sizeof f->got / sizeof f->got[0]) {
+		f->got[f->ngot++] = f->ring[f->head];
+		f->head = (f->head + 1) % f->cap;
+		f->n--;
+	}
+	if (f->ngot > 0)
+		pthread_cond_signal(&f->room);
+	end = f->end && f->n == 0;
+	pthread_mutex_unlock(&f->mu);
+	if (f->ngot > 0) {
+		*out = f->got[f->igot++];
+		return 1;
+	}
+	if (end && f->c.failed) {
+		feed_stop(r);
+		die(r, &f->c.err);
+	}
+	return end ? 0 : 2;
+}
+
+/*
+ * The next letter, read and judged as far as it alone goes (verdict):
+ * 1 with *out, 0 at the end, 2 nothing available now (Kafka source, or
+ * the reader thread not yet ahead).
+ */
+static int
+next_letter(struct R *r, struct entry **out, int wait_ms)
+{
+	struct rdctx *c = &r->rc_main;
+	int rc;
+
+	if (r->feed.on)
+		return feed_take(r, out, wait_ms);
+	if (r->cons != NULL)
+		rc = read_topic(r, out, wait_ms);
+	else
+		rc = read_file(r, c, out);
+	if (rc < 0)
+		die(r, &c->err);
+	if (rc == 1 && (*out)->state != E_DONE)
+		(*out)->verdict = decide_read(r, c, *out);
+	if (c->failed)
+		die(r, &c->err);
+	return rc;
 }
 
 /* --- outcomes ---------------------------------------------------------------- */
@@ -794,9 +1118,12 @@ park(struct R *r, struct entry *e)
 	pk_buf_adds(b, ",\"id\":");
 	{
 		size_t n;
-		const char *id = id_of(r, e, &n);
+		const char *id;
 
+		ledger_lock(r);
+		id = id_of(r, e, &n);
 		pk_buf_add_json_str(b, id, n);
+		ledger_unlock(r);
 	}
 	pk_buf_adds(b, ",\"attempts\":[");
 	pk_buf_add(b, e->hist.p ? e->hist.p : "", e->hist.len);
@@ -830,9 +1157,17 @@ attempt_done(struct R *r, struct entry *e, int ok, int retry, const char *what, 
 				pk_buf_adds(&r->memb, "\",\"attempts\":");
 				pk_buf_add_i64(&r->memb, e->attempt);
 			}
-			pk_ledger_succeed(&r->ledger, e->ref, r->memb.p);
+			/* With the writer in the background the slot stays taken
+			 * until the line is durable: at most one success per slot
+			 * can be lost to a crash, as without it. */
+			ledger_lock(r);
+			if (pk_ledger_succeed(&r->ledger, e->ref, r->memb.p) == 1 && r->bg)
+				r->held++;
+			ledger_unlock(r);
 		} else {
+			ledger_lock(r);
 			pk_ledger_succeed(&r->ledger, e->ref, NULL);
+			ledger_unlock(r);
 		}
 		finish(r, e);
 		r->active--;
@@ -1204,7 +1539,8 @@ schedule(struct R *r)
 	int stop = pk_cli_interrupted(), rate_blocked = 0, front = 1;
 
 	/* Nothing can start: every slot is busy and no retry waits. */
-	if (!stop && r->nwaiting == 0 && (r->active >= (size_t)r->jobs || r->pending == 0))
+	if (!stop && r->nwaiting == 0 && (r->active + r->held >= (size_t)r->jobs ||
+	    r->pending == 0))
 		return INT64_MAX;
 	now = mono_ns();
 	r->wall = wall_ns();
@@ -1245,7 +1581,7 @@ schedule(struct R *r)
 		}
 		continue;
 pending:
-		if (stop || rate_blocked || r->active >= (size_t)r->jobs) {
+		if (stop || rate_blocked || r->active + r->held >= (size_t)r->jobs) {
 			/* No new record can start: only retries are left to look at. */
 			front = 0;
 			if (waiting_left == 0)
@@ -1256,8 +1592,10 @@ pending:
 			front = 0;
 			continue;
 		}
-		/* An identical record may have succeeded while this one waited. */
-		if (pk_ledger_done(&r->ledger, e->ref)) {
+		/* An identical record may have succeeded while this one waited
+		 * (not so for the first record of its id in this run: its
+		 * ledger answer came when it was read). */
+		if (e->tk > 0 && ledger_done(r, e)) {
 			r->dups++;
 			r->pending--;
 			finish(r, e);
@@ -1307,7 +1645,7 @@ compact(struct R *r, int force)
 			r->q[j++] = e;
 			continue;
 		}
-		entry_put(r, e);
+		entry_put(&r->rc_main.free_list, e);
 	}
 	r->qlen = j;
 	r->ndone = 0;
@@ -1441,11 +1779,22 @@ wait_topic(struct R *r, int64_t wake)
 	r->ndr = 0;
 }
 
+/* Successes to the ledger, durably, before their slots are used again:
+ * at once, or (bg) handed to the writer thread, freeing the slots of what
+ * it has made durable since the last look. */
 static void
 sync_ledger(struct R *r)
 {
 	struct pk_err err = PK_ERR_INIT;
+	long n;
 
+	if (r->bg) {
+		pk_ledger_bg_flush(&r->ledger);
+		if ((n = pk_ledger_bg_reap(&r->ledger, &err)) < 0)
+			die(r, &err);
+		r->held -= (size_t)n;
+		return;
+	}
 	if (pk_ledger_sync(&r->ledger, &err) < 0)
 		die(r, &err);
 }
@@ -1744,6 +2093,12 @@ main(int argc, char *argv[])
 	}
 	if (r->target == T_TOPIC || r->group != NULL || r->kconf.dump)
 		kafka_setup(r, argc, argv);
+	/* Replaying files to a topic, the ledger syncs while sending goes on. */
+	if (r->target == T_TOPIC && r->group == NULL && !r->dry_run && r->ledger.fd >= 0) {
+		if (pk_ledger_bg_start(&r->ledger, &err) < 0)
+			pk_die(&cli, &err);
+		r->bg = 1;
+	}
 	if (r->target == T_EXEC && !r->dry_run) {
 		struct sigaction sa;
 
@@ -1759,6 +2114,11 @@ main(int argc, char *argv[])
 	}
 	if (r->group == NULL)
 		pk_input_operands(&in, argc, argv);
+	/* Reading on a thread of its own pays where sending is cheap (a topic,
+	 * stdout); --exec forks, so it stays single-threaded. */
+	if (r->group == NULL && !r->dry_run && (r->target == T_TOPIC || r->target == T_STDOUT) &&
+	    all_regular_files(argc, argv))
+		feed_start(r);
 
 	lookahead = (size_t)r->jobs + 64;
 	r->qcap = lookahead + 16;
@@ -1772,7 +2132,7 @@ main(int argc, char *argv[])
 		    r->qlen < r->qcap) {
 			enum verdict v;
 
-			rc = read_letter(r, &e, r->active == 0 && r->pending == 0 ? 100 : 0);
+			rc = next_letter(r, &e, r->active == 0 && r->pending == 0 ? 100 : 0);
 			if (rc == 0) {
 				r->eof = 1;
 				break;
@@ -1784,7 +2144,10 @@ main(int argc, char *argv[])
 			if (e->state == E_DONE) {
 				v = V_REJECTED;
 			} else {
-				v = decide(r, e);
+				/* (The reader thread asked the ledger already.) */
+				v = e->verdict;
+				if (v == V_SEND && !r->feed.on)
+					v = decide_ledger(r, e);
 				e->seq = r->seq++;
 			}
 			if (v == V_FILTERED)
@@ -1803,13 +2166,13 @@ main(int argc, char *argv[])
 					r->replayed++;
 				}
 				/* Nothing is sent, stored or committed. */
-				entry_put(r, e);
+				entry_put(&r->rc_main.free_list, e);
 				continue;
 			}
 			if (v != V_SEND) {
 				e->state = E_DONE;
 				if (r->cons == NULL) {
-					entry_put(r, e);
+					entry_put(&r->rc_main.free_list, e);
 					continue;
 				}
 			} else {
@@ -1843,9 +2206,13 @@ main(int argc, char *argv[])
 				break;
 			}
 		}
-		/* Reading stopped for its budget: come back at once. */
+		/* Reading stopped for its budget: come back at once; the reader
+		 * thread is still reading: come back soon. */
 		if (more)
 			wake = 0;
+		else if (((r->feed.on && !r->eof && r->pending < lookahead) || r->held > 0) &&
+		    wake > 1000000)
+			wake = 1000000;	/* (nor the ledger's writer: a sync is ~1 ms) */
 		switch (r->target) {
 		case T_EXEC:
 			if (pk_cli_interrupted() && !forwarded) {
@@ -1894,8 +2261,10 @@ main(int argc, char *argv[])
 		die(r, &err);
 	if (r->park != NULL && pk_writer_close(r->park, &err) < 0)
 		die(r, &err);
+	feed_stop(r);	/* before the ledger it uses closes */
 	if (pk_ledger_close(&r->ledger, &err) < 0)
 		die(r, &err);
+	feed_release(r);
 	if (pk_input_close(&in, &err) < 0)
 		die(r, &err);
 	/* Rejects the input itself made (lines that are no JSON objects). */
@@ -1906,8 +2275,8 @@ main(int argc, char *argv[])
 
 	for (i = 0; i < r->qlen; i++)
 		entry_free(r->q[i]);
-	while ((e = r->free_list) != NULL) {
-		r->free_list = e->next_free;
+	while ((e = r->rc_main.free_list) != NULL) {
+		r->rc_main.free_list = e->next_free;
 		entry_free(e);
 	}
 	free(r->q);
@@ -1924,8 +2293,11 @@ main(int argc, char *argv[])
 		free(r->names[i]);
 	free(r->names);
 	free(r->hdrs);
-	pk_buf_release(&r->idtmp);
 	pk_buf_release(&r->memb);
+	pk_buf_release(&r->rc_main.tmp);
+	pk_buf_release(&r->rc_main.tmp2);
+	pk_buf_release(&r->feed.c.tmp);
+	pk_buf_release(&r->feed.c.tmp2);
 	for (i = 0; i < r->nfilters; i++) {
 		pk_path_release(&r->filters[i].path);
 		free(r->filters[i].glob);
