@@ -2,7 +2,9 @@
  * winagg - event-time windowed aggregation (tumbling, hopping, session)
  * with watermarks, late records, sketches and checkpointed cron runs.
  */
+#include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,7 @@
 enum {
 	OPT_TUMBLE = PK_OPT_TOOL, OPT_HOP, OPT_SESSION, OPT_OFFSET, OPT_MISSING, OPT_AS,
 	OPT_HLL, OPT_QERR, OPT_LATENESS, OPT_WATERMARK, OPT_EMIT, OPT_LATE, OPT_STATE,
-	OPT_FLUSH, OPT_MAX_GROUPS
+	OPT_FLUSH, OPT_MAX_GROUPS, OPT_OUTPUT_TOPIC, OPT_IDLE, OPT_COMMIT
 };
 
 static const struct pk_opt options[] = {
@@ -42,6 +44,16 @@ static const struct pk_opt options[] = {
 	{ OPT_MAX_GROUPS, "max-groups", PK_ARG_REQUIRED, "N", "stop (exit 3) past N open window groups" },
 	{ 'j', "jobs", PK_ARG_REQUIRED, "N", "threads for large plain files (default: cores)" },
 	{ PK_OPT_TIME_UNIT, "time-unit", PK_ARG_REQUIRED, "UNIT", "epoch numbers are s, ms, us, ns or auto" },
+	{ 'b', "brokers", PK_ARG_REQUIRED, "LIST", "consume a Kafka topic: bootstrap brokers" },
+	{ 't', "topic", PK_ARG_REQUIRED, "TOPIC", "the topic to consume" },
+	{ 'G', "group", PK_ARG_REQUIRED, "GROUP", "consumer group (N instances share the partitions)" },
+	{ 'e', "exit", PK_ARG_NONE, NULL, "exit when every assigned partition is at its end" },
+	{ 'J', "envelope", PK_ARG_NONE, NULL, "records are kcat -J envelopes, not the payloads" },
+	{ OPT_OUTPUT_TOPIC, "output-topic", PK_ARG_REQUIRED, "TOPIC", "produce results to TOPIC (in transactions with -X transactional.id)" },
+	{ OPT_IDLE, "idle-timeout", PK_ARG_REQUIRED, "D", "a partition quiet for D stops holding the watermark back" },
+	{ OPT_COMMIT, "commit-interval", PK_ARG_REQUIRED, "D", "checkpoint and commit every D (default 5s)" },
+	{ 'X', "property", PK_ARG_REQUIRED, "PROP=VAL", "librdkafka property (repeatable; -X dump prints them)" },
+	{ 'F', "config", PK_ARG_REQUIRED, "FILE", "librdkafka properties file" },
 	PK_OPTS_RECORDS,
 	PK_OPTS_BASIC,
 	PK_OPTS_END
@@ -95,7 +107,7 @@ int
 main(int argc, char *argv[])
 {
 	struct pk_cli cli = PK_CLI_INIT("winagg",
-	    "-T FIELD (--tumble D|--hop SIZE/ADVANCE|--session GAP) [-g FIELDS] -a AGGS [FILE...]",
+	    "-T FIELD (--tumble D|--hop SIZE/ADVANCE|--session GAP) [-g FIELDS] -a AGGS [FILE...|-b BROKERS -t TOPIC -G GROUP --state DIR]",
 	    options);
 	struct pk_input in = PK_INPUT_INIT;
 	struct pk_err err = PK_ERR_INIT;
@@ -116,6 +128,7 @@ main(int argc, char *argv[])
 	wa.floor = INT64_MIN;
 	wa.gmax = INT64_MIN;
 	wa.minmax = INT64_MIN;
+	wa.commit_interval = (int64_t)5 * PK_NS_PER_SEC;
 	cli.description = "Aggregate NDJSON records in event-time windows with watermarks and late-record handling.";
 	cli.formats = "ndjson";
 
@@ -213,6 +226,39 @@ main(int argc, char *argv[])
 		case 'j':
 			wa.jobs = (int)pk_cli_long(&cli, 1, 256);
 			break;
+		case 'b':
+			wa.kafka = 1;
+			pk_kconf_brokers(&wa.kconf, cli.optarg);
+			break;
+		case 't':
+			wa.topic = cli.optarg;
+			break;
+		case 'G':
+			wa.group = cli.optarg;
+			break;
+		case 'e':
+			wa.at_end = 1;
+			break;
+		case 'J':
+			wa.envelope = 1;
+			break;
+		case OPT_OUTPUT_TOPIC:
+			wa.out_topic = cli.optarg;
+			break;
+		case OPT_IDLE:
+			wa.idle_timeout = duration_arg(&cli, 1);
+			break;
+		case OPT_COMMIT:
+			wa.commit_interval = duration_arg(&cli, 0);
+			break;
+		case 'X':
+			if (pk_kconf_arg(&wa.kconf, cli.optarg, &err) < 0)
+				pk_cli_usage(&cli, "%s", err.msg);
+			break;
+		case 'F':
+			if (pk_kconf_file(&wa.kconf, cli.optarg, PK_KLAYER_FILE, &err) < 0)
+				pk_die(&cli, &err);
+			break;
 		case PK_OPT_TIME_UNIT:
 			if (pk_time_parse_unit(cli.optarg, &wa.unit) != 0)
 				pk_cli_usage(&cli, "--time-unit is s, ms, us, ns or auto, not '%s'", cli.optarg);
@@ -222,6 +268,17 @@ main(int argc, char *argv[])
 		}
 	}
 	pk_cli_input(&cli, &in);
+	if (wa.kconf.dump) {
+		struct pk_buf b = PK_BUF_INIT;
+
+		if (pk_kconf_env(&wa.kconf, &err) < 0 ||
+		    pk_kconf_dump(&wa.kconf, PK_KROLE_CONSUMER, &b, &err) < 0)
+			pk_die(&cli, &err);
+		if (pk_writer_write(cli.out, b.p, b.len, &err) < 0)
+			pk_die(&cli, &err);
+		pk_buf_release(&b);
+		return pk_cli_finish(&cli, NULL, 0);
+	}
 
 	/* What the synopsis requires, and what goes together. */
 	if (wa.tfield == NULL)
@@ -249,6 +306,31 @@ main(int argc, char *argv[])
 		pk_cli_usage(&cli, "%s", err.msg);
 	if (pk_path_compile(&wa.tpath, wa.tfield, &err) != 0)
 		pk_cli_usage(&cli, "-T '%s': %s", wa.tfield, err.msg);
+	if (wa.topic || wa.group || wa.at_end || wa.envelope || wa.out_topic || wa.idle_timeout)
+		wa.kafka = 1;
+	if (wa.kafka) {
+		struct stat st;
+
+		if (pk_kconf_get(&wa.kconf, "bootstrap.servers") == NULL && getenv("PIPEKIT_KAFKA_CONFIG") == NULL)
+			pk_cli_usage(&cli, "Kafka options need -b BROKERS");
+		if (wa.topic == NULL || wa.group == NULL)
+			pk_cli_usage(&cli, "consuming Kafka needs -t TOPIC and -G GROUP");
+		if (wa.state_path == NULL)
+			pk_cli_usage(&cli, "-G keeps window state per partition: give --state DIR");
+		if (cli.optind < argc)
+			pk_cli_usage(&cli, "give either files or -b/-t/-G, not both");
+		if (wa.out_topic && wa.outdir)
+			pk_cli_usage(&cli, "give either -O DIR or --output-topic, not both");
+		if (wa.per_input)
+			pk_cli_usage(&cli, "with -G the watermark is per partition already; drop --watermark per-input");
+		if (mkdir(wa.state_path, 0777) != 0 && errno != EEXIST)
+			pk_cli_usage(&cli, "--state '%s': %s", wa.state_path, strerror(errno));
+		if (stat(wa.state_path, &st) != 0 || !S_ISDIR(st.st_mode))
+			pk_cli_usage(&cli, "--state '%s': with -G it is a directory (one file per partition)",
+			    wa.state_path);
+		if (pk_kconf_get(&wa.kconf, "transactional.id") && wa.out_topic == NULL)
+			pk_cli_usage(&cli, "-X transactional.id goes with --output-topic");
+	}
 	if (wa.outdir && wa.state_path == NULL)
 		pk_cli_usage(&cli, "-O DIR keeps its sequence number in the state: give --state FILE too");
 	if (wa.flush && wa.state_path == NULL)
@@ -279,7 +361,7 @@ main(int argc, char *argv[])
 	wa.shards = pk_xcalloc(wa.nshards, sizeof *wa.shards);
 	for (i = 0; i < wa.nshards; i++)
 		wa.shards[i] = shard_new(&wa.win);
-	if (wa.state_path && wa_state_load(&wa, &err) < 0)
+	if (wa.state_path && !wa.kafka && wa_state_load(&wa, &err) < 0)
 		pk_die(&cli, &err);
 
 	in.rej.has_late = 1;
@@ -290,6 +372,13 @@ main(int argc, char *argv[])
 		pk_die(&cli, &err);
 	wa.w = wa.outdir ? NULL : cli.out;
 
+	if (wa.kafka) {
+		if (wa_kafka_run(&wa, &err) != 0)
+			pk_die(&cli, &err);
+		if (pk_envlog_close(&wa.late, &err) != 0)
+			pk_die(&cli, &err);
+		goto done;
+	}
 	rc = wa_run(&wa, &err);
 	if (rc != 0)
 		pk_die(&cli, &err);
@@ -332,6 +421,7 @@ main(int argc, char *argv[])
 	if (wa.state_path && wa_state_save(&wa, &err) != 0)
 		pk_die(&cli, &err);
 
+done:
 	for (i = 0; i < wa.nshards; i++)
 		shard_free(wa.shards[i]);
 	free(wa.shards);
@@ -349,5 +439,11 @@ main(int argc, char *argv[])
 	free(renames);
 	pk_path_release(&wa.tpath);
 	agg_cfg_release(&wa.agg);
-	return pk_cli_finish(&cli, &in, 0);
+	pk_kconf_release(&wa.kconf);
+	rc = pk_cli_finish(&cli, &in, 0);
+	/* With -G, SIGTERM is how a service stops: it finished the batch and
+	 * committed, which is a success. */
+	if (wa.kafka && rc == 128 + SIGTERM)
+		rc = 0;
+	return rc;
 }

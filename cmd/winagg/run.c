@@ -54,14 +54,7 @@ wa_seen(struct wa *wa, size_t k, int64_t t)
 
 /* --- parsing one record ------------------------------------------------------- */
 
-/* Per-thread scratch. */
-struct parser {
-	struct pk_jdoc doc;
-	struct pk_buf key, why, tmp;
-	struct agg_val *v;
-};
-
-static void
+void
 parser_init(struct parser *ps, const struct wa *wa)
 {
 	struct pk_jdoc d = PK_JDOC_INIT;
@@ -74,7 +67,7 @@ parser_init(struct parser *ps, const struct wa *wa)
 	pk_buf_grow(&ps->key, 64);	/* never NULL, even for an empty key */
 }
 
-static void
+void
 parser_release(struct parser *ps)
 {
 	pk_jdoc_release(&ps->doc);
@@ -88,7 +81,7 @@ parser_release(struct parser *ps)
  * Parse a line into event time, group key (ps->key) and aggregate values
  * (ps->v). 1 ok; 0 rejected with the reason in ps->why.
  */
-static int
+int
 parse_line(const struct wa *wa, struct parser *ps, const char *line, size_t len, int64_t *t)
 {
 	struct pk_err perr = PK_ERR_INIT;
@@ -152,7 +145,7 @@ overlong_reason(const struct wa *wa, struct pk_buf *why)
 	    wa->max_line ? wa->max_line : (size_t)PK_MAX_RECORD_BYTES_DEFAULT);
 }
 
-static int
+int
 late_record(struct wa *wa, const char *source, long line, const char *raw, size_t rawn,
     int64_t t, int64_t wm, struct pk_err *err)
 {

@@ -60,6 +60,8 @@ wa_fingerprint(const struct wa *wa, struct pk_buf *out)
 	pk_duration_format(wa->lateness, out);
 	pk_buf_printf(out, " --watermark %s --emit %s", wa->per_input ? "per-input" : "global",
 	    w->update ? "update" : "final");
+	if (wa->envelope)
+		pk_buf_adds(out, " --envelope");
 }
 
 static void
@@ -332,4 +334,178 @@ wa_state_save(struct wa *wa, struct pk_err *err)
 	if (rc == 0)
 		fsync_dir(wa->state_path);
 	return rc;
+}
+
+/* --- Kafka partitions ------------------------------------------------------ */
+
+/*
+ * One file per topic-partition (kafka.c names them). Layout, integers as
+ * above: "PKWAPART", format, tool version, fingerprint, topic, partition,
+ * next offset, max event time, floor, engine watermark, out_seq, the
+ * closed rows not yet released (count; per row end, start, seq, key, text),
+ * the engine's tagged entries up to 'E', then XXH64 of everything before.
+ */
+#define PART_MAGIC "PKWAPART"
+#define PART_FORMAT 1
+
+int
+wa_part_save(struct wa *wa, const struct wpart *pt, const char *path, struct pk_err *err)
+{
+	struct pk_buf b = PK_BUF_INIT, fp = PK_BUF_INIT;
+	struct pk_writer *w;
+	size_t i;
+	int rc;
+
+	pk_buf_add(&b, PART_MAGIC, 8);
+	put64(&b, PART_FORMAT);
+	putstr(&b, PK_VERSION, strlen(PK_VERSION));
+	wa_fingerprint(wa, &fp);
+	putstr(&b, fp.p, fp.len);
+	putstr(&b, pt->topic, strlen(pt->topic));
+	put64(&b, (uint64_t)(int64_t)pt->partition);
+	put64(&b, (uint64_t)pt->next);
+	put64(&b, (uint64_t)pt->maxt);
+	put64(&b, (uint64_t)pt->floor);
+	put64(&b, (uint64_t)pt->closed);
+	put64(&b, pt->out_seq);
+	put64(&b, pt->nrows);
+	for (i = 0; i < pt->nrows; i++) {
+		const struct win_row *r = &pt->rows[i];
+
+		put64(&b, (uint64_t)r->end);
+		put64(&b, (uint64_t)r->start);
+		put64(&b, r->seq);
+		putstr(&b, pt->rdata.p + r->koff, r->klen);
+		putstr(&b, pt->rdata.p + r->toff, r->tlen);
+	}
+	shard_save(pt->shard, &b);
+	shard_save_end(&b);
+	put64(&b, pk_hash64(b.p, b.len, STATE_SEED));
+	w = pk_writer_open(path, PK_W_NO_COMPRESS, err);
+	rc = w == NULL ? -1 : 0;
+	if (rc == 0 && pk_writer_write(w, b.p, b.len, err) != 0) {
+		pk_writer_abort(w);
+		rc = -1;
+	} else if (rc == 0 && pk_writer_close(w, err) != 0) {
+		rc = -1;
+	}
+	pk_buf_release(&b);
+	pk_buf_release(&fp);
+	return rc;
+}
+
+int
+wa_part_load(struct wa *wa, struct wpart *pt, const char *path, struct pk_err *err)
+{
+	struct pk_buf b = PK_BUF_INIT, fp = PK_BUF_INIT;
+	struct rd r;
+	char *ver = NULL, *saved = NULL, *topic = NULL;
+	uint64_t fmt, n, i;
+	int rc;
+
+	if ((rc = read_all(path, &b, err)) != 0) {
+		pk_buf_release(&b);
+		return rc;
+	}
+	if (b.len < 8 + 8 + 8 || memcmp(b.p, PART_MAGIC, 8) != 0) {
+		pk_buf_release(&b);
+		return pk_err_set(err, PK_ERR_USAGE, "'%s' is not a winagg partition state file; "
+		    "refusing to use or overwrite it", path);
+	}
+	r.p = (const unsigned char *)b.p + 8;
+	r.end = (const unsigned char *)b.p + b.len;
+	r.bad = 0;
+	fmt = get64(&r);
+	ver = getstr(&r, NULL);
+	if (r.bad)
+		goto corrupt;
+	if (fmt != PART_FORMAT || strcmp(ver, PK_VERSION) != 0) {
+		pk_err_set(err, PK_ERR_USAGE, "state file '%s' was written by winagg %s (state "
+		    "format %llu), this is winagg %s: refusing to read it", path, ver,
+		    (unsigned long long)fmt, PK_VERSION);
+		goto fail;
+	}
+	{
+		const unsigned char *e = (const unsigned char *)b.p + b.len - 8;
+		struct rd c = { e, e + 8, 0 };
+
+		if (pk_hash64(b.p, b.len - 8, STATE_SEED) != get64(&c))
+			goto corrupt;
+		r.end = e;
+	}
+	saved = getstr(&r, NULL);
+	if (r.bad)
+		goto corrupt;
+	wa_fingerprint(wa, &fp);
+	if (strcmp(saved, fp.p) != 0) {
+		pk_err_set(err, PK_ERR_USAGE, "state file '%s' was made with other settings "
+		    "(%s), not these (%s): refusing to misread it (use another --state "
+		    "directory, or remove it to start over)", path, saved, fp.p);
+		goto fail;
+	}
+	topic = getstr(&r, NULL);
+	if (r.bad)
+		goto corrupt;
+	if (strcmp(topic, pt->topic) != 0 || (int32_t)(int64_t)get64(&r) != pt->partition) {
+		pk_err_set(err, PK_ERR_DATA, "state file '%s' belongs to another topic or "
+		    "partition; refusing to misread it", path);
+		goto fail;
+	}
+	pt->next = (int64_t)get64(&r);
+	pt->maxt = (int64_t)get64(&r);
+	pt->floor = (int64_t)get64(&r);
+	pt->closed = (int64_t)get64(&r);
+	pt->out_seq = get64(&r);
+	n = get64(&r);
+	if (r.bad || n > (uint64_t)(r.end - r.p) / 40)
+		goto corrupt;
+	for (i = 0; i < n; i++) {
+		struct win_row *w;
+		uint64_t len;
+
+		if (pt->nrows == pt->caprows) {
+			pt->caprows = pt->caprows ? pt->caprows * 2 : 64;
+			pt->rows = pk_xrealloc(pt->rows, pt->caprows * sizeof *pt->rows);
+		}
+		w = &pt->rows[pt->nrows++];
+		w->end = (int64_t)get64(&r);
+		w->start = (int64_t)get64(&r);
+		w->seq = get64(&r);
+		len = get64(&r);
+		if (r.bad || len > (uint64_t)(r.end - r.p))
+			goto corrupt;
+		w->koff = pt->rdata.len;
+		w->klen = (size_t)len;
+		pk_buf_add(&pt->rdata, r.p, (size_t)len);
+		r.p += len;
+		len = get64(&r);
+		if (r.bad || len > (uint64_t)(r.end - r.p))
+			goto corrupt;
+		w->toff = pt->rdata.len;
+		w->tlen = (size_t)len;
+		pk_buf_add(&pt->rdata, r.p, (size_t)len);
+		r.p += len;
+	}
+	pt->shard = shard_new(&wa->win);
+	while ((rc = shard_load_entry(&pt->shard, 1, &r.p, r.end, err)) > 0)
+		;
+	if (rc < 0 || r.p != r.end)
+		goto corrupt;
+	shard_set_wm(pt->shard, pt->closed);
+	free(ver);
+	free(saved);
+	free(topic);
+	pk_buf_release(&b);
+	pk_buf_release(&fp);
+	return 0;
+corrupt:
+	pk_err_set(err, PK_ERR_DATA, "state file '%s' is corrupt or truncated; refusing to "
+	    "misread it (remove it to start over)", path);
+fail:
+	free(ver);
+	free(saved);
+	free(topic);
+	pk_buf_release(&b);
+	pk_buf_release(&fp);
+	return -1;
 }
