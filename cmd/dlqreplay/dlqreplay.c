@@ -7,13 +7,11 @@
 #include <fnmatch.h>
 #include <limits.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -108,8 +106,6 @@ struct entry {
 	const char *source;	/* interned file name, or ksrc */
 	long line;
 	enum verdict verdict;	/* from reading: V_SEND, V_FILTERED or V_REJECTED */
-	uint64_t idh;		/* pk_ledger_hash of idb */
-	struct pk_buf idb;	/* the id, until the ledger holds it */
 	struct letter L;
 	int64_t due;		/* E_WAITING: monotonic ns of the next attempt */
 	int64_t prev_delay;
@@ -137,42 +133,15 @@ struct filter {
 	char *glob;
 };
 
-/* What reading and the first half of deciding need of their own: one set
- * for the main thread, one for the reader thread. */
+/* What reading and the first half of deciding use: the entry pool,
+ * scratch buffers, the first error of a reject that could not be written. */
 struct rdctx {
 	struct entry *free_list;
 	struct pk_buf tmp, tmp2;
+	struct pk_buf id;	/* the last letter's id, until the ledger holds it */
+	uint64_t idh;		/* its pk_ledger_hash */
 	int failed;		/* a reject or the input failed: err says why */
 	struct pk_err err;
-};
-
-/*
- * The reader thread (file input to a topic or stdout): it reads, parses,
- * filters and hashes records into ready, in input order, while the main
- * thread sends them and handles delivery reports; entries come back
- * through spare. Files only: a read never blocks for long, so stopping
- * the thread is always quick.
- */
-#define FEED_BATCH 256
-
-struct feed {
-	int on;
-	pthread_t th;
-	pthread_mutex_t mu;
-	pthread_cond_t more;	/* the main thread waits for entries or the end */
-	pthread_cond_t room;	/* the reader waits for room in ready */
-	struct entry **ring;	/* ready entries */
-	size_t cap, head, n;
-	struct entry *spare;	/* entries the main thread is done with */
-	int end, quit;
-	struct rdctx c;		/* the reader's */
-	/* With the reader thread on, the ledger's set is shared: the reader
-	 * looks ids up (a batch at a time), the main thread records
-	 * successes and reads ids; both under lmu. */
-	pthread_mutex_t lmu;
-	/* the main thread's batch taken from ready */
-	struct entry *got[4 * FEED_BATCH];
-	size_t ngot, igot;
 };
 
 struct R {
@@ -253,8 +222,7 @@ struct R {
 	size_t scap;
 	uint32_t stamp;
 
-	struct rdctx rc_main;	/* reading context of the main thread */
-	struct feed feed;
+	struct rdctx rc_main;	/* reading context */
 
 	int sigpipe[2];
 	uint64_t read, replayed, dups, parked, filtered, rejected, unfinished;
@@ -292,14 +260,11 @@ on_chld(int sig)
 	errno = e;
 }
 
-static void feed_stop(struct R *);
-
 static void
 die(struct R *r, struct pk_err *err)
 {
 	size_t i;
 
-	feed_stop(r);
 	/* Children keep their own process groups: stop them with us. */
 	for (i = 0; i < r->qlen; i++)
 		if (r->q[i]->state == E_RUNNING && r->q[i]->pid > 0)
@@ -378,7 +343,6 @@ entry_get(struct rdctx *c)
 	e->koff = -1;
 	e->source = NULL;
 	e->hist.len = 0;
-	e->idb.len = 0;
 	return e;
 }
 
@@ -397,7 +361,6 @@ entry_free(struct entry *e)
 	letter_release(&e->L);
 	free(e->ktopic);
 	pk_buf_release(&e->ksrc);
-	pk_buf_release(&e->idb);
 	pk_buf_release(&e->hist);
 	pk_buf_release(&e->lasterr);
 	pk_buf_release(&e->in);
@@ -415,31 +378,6 @@ id_of(const struct R *r, const struct entry *e, size_t *n)
 	}
 	*n = r->ledger.ref[e->ref].len;
 	return r->ledger.ids.p + r->ledger.ref[e->ref].off;
-}
-
-static void
-ledger_lock(struct R *r)
-{
-	if (r->feed.on)
-		pthread_mutex_lock(&r->feed.lmu);
-}
-
-static void
-ledger_unlock(struct R *r)
-{
-	if (r->feed.on)
-		pthread_mutex_unlock(&r->feed.lmu);
-}
-
-static int
-ledger_done(struct R *r, const struct entry *e)
-{
-	int done;
-
-	ledger_lock(r);
-	done = pk_ledger_done(&r->ledger, e->ref);
-	ledger_unlock(r);
-	return done;
 }
 
 /* One copy of each file name for every record read from it. */
@@ -589,9 +527,9 @@ dest_topic(struct R *r, struct entry *e)
 
 /*
  * What happens to a letter just read, as far as the letter alone tells:
- * V_FILTERED, V_REJECTED, or V_SEND with its id in idb and idh (the
- * ledger has its say in decide_ledger). Runs in either thread: it touches
- * only e, c and the settings.
+ * V_FILTERED, V_REJECTED, or V_SEND with its id in c->id and c->idh (the
+ * ledger has its say in decide_ledger). It touches only e, c and the
+ * settings.
  */
 static enum verdict
 decide_read(struct R *r, struct rdctx *c, struct entry *e)
@@ -631,15 +569,15 @@ decide_read(struct R *r, struct rdctx *c, struct entry *e)
 		e->L.has_key = letter_field(&e->L, &r->keyp, &e->L.key);
 	}
 	if (r->has_idp) {
-		if (!letter_field(&e->L, &r->idp, &e->idb)) {
+		if (!letter_field(&e->L, &r->idp, &c->id)) {
 			pk_buf_reset(&c->tmp2);
 			pk_buf_printf(&c->tmp2, "no id field '%s'", r->idp.text);
 			reject(r, c, e, c->tmp2.p);
 			return V_REJECTED;
 		}
 	} else {
-		pk_buf_reset(&e->idb);
-		default_id(e, &e->idb);
+		pk_buf_reset(&c->id);
+		default_id(e, &c->id);
 	}
 	if (r->target == T_TOPIC) {
 		const char *t = dest_topic(r, e);
@@ -656,20 +594,20 @@ decide_read(struct R *r, struct rdctx *c, struct entry *e)
 			return V_REJECTED;
 		}
 	}
-	if (e->idb.len > UINT32_MAX) {
+	if (c->id.len > UINT32_MAX) {
 		reject(r, c, e, "id longer than 4 GiB");
 		return V_REJECTED;
 	}
-	e->idh = pk_ledger_hash(e->idb.p, e->idb.len);
+	c->idh = pk_ledger_hash(c->id.p, c->id.len);
 	return V_SEND;
 }
 
-/* The ledger's say on a V_SEND letter (main thread): the one lookup of
+/* The ledger's say on a V_SEND letter: the one lookup of
  * its id; the ref answers every later question. V_SEND or V_DUP. */
 static enum verdict
-decide_ledger(struct R *r, struct entry *e)
+decide_ledger(struct R *r, struct rdctx *c, struct entry *e)
 {
-	e->ref = pk_ledger_ref(&r->ledger, e->idh, e->idb.p ? e->idb.p : "", e->idb.len);
+	e->ref = pk_ledger_ref(&r->ledger, c->idh, c->id.p ? c->id.p : "", c->id.len);
 	return pk_ledger_done(&r->ledger, e->ref) ? V_DUP : V_SEND;
 }
 
@@ -749,7 +687,7 @@ plan_line(struct R *r, struct entry *e, const char *action)
 }
 
 /* The next record of the files into a new entry: 1 with *out, 0 at the
- * end, -1 with c->err. Either thread (never both). */
+ * end, -1 with c->err. */
 static int
 read_file(struct R *r, struct rdctx *c, struct entry **out)
 {
@@ -787,7 +725,7 @@ read_file(struct R *r, struct rdctx *c, struct entry **out)
 }
 
 /*
- * One dead letter from a DLQ topic into a new entry (main thread): 1 with
+ * One dead letter from a DLQ topic into a new entry: 1 with
  * *out, 0 at the end, 2 nothing available now.
  */
 static int
@@ -831,210 +769,9 @@ read_topic(struct R *r, struct entry **out, int wait_ms)
 	return 1;
 }
 
-/* --- the reader thread ------------------------------------------------------ */
-
-/* 1 when every input (stdin without operands or for "-") is a regular
- * file: reading it never waits on a writer. */
-static int
-all_regular_files(int argc, char **argv)
-{
-	struct stat st;
-	int i;
-
-	if (argc == 0)
-		return fstat(0, &st) == 0 && S_ISREG(st.st_mode);
-	for (i = 0; i < argc; i++) {
-		int rc = strcmp(argv[i], "-") == 0 ? fstat(0, &st) : stat(argv[i], &st);
-
-		if (rc != 0 || !S_ISREG(st.st_mode))
-			return 0;
-	}
-	return 1;
-}
-
-static void *
-feed_main(void *arg)
-{
-	struct R *r = arg;
-	struct feed *f = &r->feed;
-	struct rdctx *c = &f->c;
-	struct entry *batch[FEED_BATCH], *e;
-	size_t n, i;
-	int done = 0;
-
-	while (!done) {
-		pthread_mutex_lock(&f->mu);
-		while (!f->quit && f->n + FEED_BATCH > f->cap)
-			pthread_cond_wait(&f->room, &f->mu);
-		if (f->quit) {
-			pthread_mutex_unlock(&f->mu);
-			break;
-		}
-		while ((e = f->spare) != NULL) {
-			f->spare = e->next_free;
-			e->next_free = c->free_list;
-			c->free_list = e;
-		}
-		pthread_mutex_unlock(&f->mu);
-
-		for (n = 0; n < FEED_BATCH;) {
-			if (pk_cli_interrupted() || read_file(r, c, &e) <= 0) {
-				done = 1;
-				break;
-			}
-			e->verdict = decide_read(r, c, e);
-			batch[n++] = e;
-			if (c->failed) {
-				done = 1;
-				break;
-			}
-		}
-
-		/* The ledger's say, one lock for the batch. */
-		pthread_mutex_lock(&f->lmu);
-		for (i = 0; i < n; i++)
-			if (batch[i]->verdict == V_SEND)
-				batch[i]->verdict = decide_ledger(r, batch[i]);
-		pthread_mutex_unlock(&f->lmu);
-
-		pthread_mutex_lock(&f->mu);
-		for (i = 0; i < n; i++)
-			f->ring[(f->head + f->n + i) % f->cap] = batch[i];
-		f->n += n;
-		f->end = done;
-		pthread_cond_signal(&f->more);
-		pthread_mutex_unlock(&f->mu);
-	}
-	return NULL;
-}
-
-/* Start the reader thread; signals stay with the main thread. */
-static void
-feed_start(struct R *r)
-{
-	struct feed *f = &r->feed;
-	sigset_t all, old;
-	int rc;
-
-	f->cap = 8 * FEED_BATCH;
-	f->ring = pk_xmalloc(f->cap * sizeof *f->ring);
-	pthread_mutex_init(&f->mu, NULL);
-	pthread_mutex_init(&f->lmu, NULL);
-	pthread_cond_init(&f->more, NULL);
-	pthread_cond_init(&f->room, NULL);
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&f->th, NULL, feed_main, r);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
-		struct pk_err err = PK_ERR_INIT;
-
-		errno = rc;
-		pk_err_errno(&err, PK_ERR_IO, "cannot start the reader thread");
-		die(r, &err);
-	}
-	f->on = 1;
-}
-
-/* Stop the reader thread (quick: it reads files only) and wait for it. */
-static void
-feed_stop(struct R *r)
-{
-	struct feed *f = &r->feed;
-
-	if (!f->on)
-		return;
-	pthread_mutex_lock(&f->mu);
-	f->quit = 1;
-	pthread_cond_signal(&f->room);
-	pthread_mutex_unlock(&f->mu);
-	pthread_join(f->th, NULL);
-	f->on = 0;
-}
-
-/* Whatever entries the feed still holds go to the main thread's pool. */
-static void
-feed_release(struct R *r)
-{
-	struct feed *f = &r->feed;
-	struct entry *e;
-
-	if (f->ring == NULL)
-		return;
-	for (; f->n > 0; f->n--, f->head = (f->head + 1) % f->cap)
-		entry_put(&r->rc_main.free_list, f->ring[f->head]);
-	for (; f->igot < f->ngot; f->igot++)
-		entry_put(&r->rc_main.free_list, f->got[f->igot]);
-	while ((e = f->spare) != NULL) {
-		f->spare = e->next_free;
-		entry_put(&r->rc_main.free_list, e);
-	}
-	while ((e = f->c.free_list) != NULL) {
-		f->c.free_list = e->next_free;
-		entry_put(&r->rc_main.free_list, e);
-	}
-	free(f->ring);
-	f->ring = NULL;
-	pthread_mutex_destroy(&f->mu);
-	pthread_mutex_destroy(&f->lmu);
-	pthread_cond_destroy(&f->more);
-	pthread_cond_destroy(&f->room);
-}
-
-/* The next ready entry (main thread): 1 with *out, 0 at the end, 2 none
- * yet after waiting up to wait_ms. Hands the main thread's finished
- * entries back to the reader on the way. */
-static int
-feed_take(struct R *r, struct entry **out, int wait_ms)
-{
-	struct feed *f = &r->feed;
-	struct entry *e;
-	int end;
-
-	if (f->igot < f->ngot) {
-		*out = f->got[f->igot++];
-		return 1;
-	}
-	f->igot = f->ngot = 0;
-	pthread_mutex_lock(&f->mu);
-	while ((e = r->rc_main.free_list) != NULL) {
-		r->rc_main.free_list = e->next_free;
-		e->next_free = f->spare;
-		f->spare = e;
-	}
-	if (f->n == 0 && !f->end && wait_ms > 0) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += (long)wait_ms * 1000000;
-		ts.tv_sec += ts.tv_nsec / 1000000000;
-		ts.tv_nsec %= 1000000000;
-		pthread_cond_timedwait(&f->more, &f->mu, &ts);
-	}
-	while (f->n > 0 && f->ngot < sizeof f->got / sizeof f->got[0]) {
-		f->got[f->ngot++] = f->ring[f->head];
-		f->head = (f->head + 1) % f->cap;
-		f->n--;
-	}
-	if (f->ngot > 0)
-		pthread_cond_signal(&f->room);
-	end = f->end && f->n == 0;
-	pthread_mutex_unlock(&f->mu);
-	if (f->ngot > 0) {
-		*out = f->got[f->igot++];
-		return 1;
-	}
-	if (end && f->c.failed) {
-		feed_stop(r);
-		die(r, &f->c.err);
-	}
-	return end ? 0 : 2;
-}
-
 /*
  * The next letter, read and judged as far as it alone goes (verdict):
- * 1 with *out, 0 at the end, 2 nothing available now (Kafka source, or
- * the reader thread not yet ahead).
+ * 1 with *out, 0 at the end, 2 nothing available now (Kafka source).
  */
 static int
 next_letter(struct R *r, struct entry **out, int wait_ms)
@@ -1042,8 +779,6 @@ next_letter(struct R *r, struct entry **out, int wait_ms)
 	struct rdctx *c = &r->rc_main;
 	int rc;
 
-	if (r->feed.on)
-		return feed_take(r, out, wait_ms);
 	if (r->cons != NULL)
 		rc = read_topic(r, out, wait_ms);
 	else
@@ -1120,10 +855,8 @@ park(struct R *r, struct entry *e)
 		size_t n;
 		const char *id;
 
-		ledger_lock(r);
 		id = id_of(r, e, &n);
 		pk_buf_add_json_str(b, id, n);
-		ledger_unlock(r);
 	}
 	pk_buf_adds(b, ",\"attempts\":[");
 	pk_buf_add(b, e->hist.p ? e->hist.p : "", e->hist.len);
@@ -1160,14 +893,10 @@ attempt_done(struct R *r, struct entry *e, int ok, int retry, const char *what, 
 			/* With the writer in the background the slot stays taken
 			 * until the line is durable: at most one success per slot
 			 * can be lost to a crash, as without it. */
-			ledger_lock(r);
 			if (pk_ledger_succeed(&r->ledger, e->ref, r->memb.p) == 1 && r->bg)
 				r->held++;
-			ledger_unlock(r);
 		} else {
-			ledger_lock(r);
 			pk_ledger_succeed(&r->ledger, e->ref, NULL);
-			ledger_unlock(r);
 		}
 		finish(r, e);
 		r->active--;
@@ -1595,7 +1324,7 @@ pending:
 		/* An identical record may have succeeded while this one waited
 		 * (not so for the first record of its id in this run: its
 		 * ledger answer came when it was read). */
-		if (e->tk > 0 && ledger_done(r, e)) {
+		if (e->tk > 0 && pk_ledger_done(&r->ledger, e->ref)) {
 			r->dups++;
 			r->pending--;
 			finish(r, e);
@@ -2114,11 +1843,6 @@ main(int argc, char *argv[])
 	}
 	if (r->group == NULL)
 		pk_input_operands(&in, argc, argv);
-	/* Reading on a thread of its own pays where sending is cheap (a topic,
-	 * stdout); --exec forks, so it stays single-threaded. */
-	if (r->group == NULL && !r->dry_run && (r->target == T_TOPIC || r->target == T_STDOUT) &&
-	    all_regular_files(argc, argv))
-		feed_start(r);
 
 	lookahead = (size_t)r->jobs + 64;
 	r->qcap = lookahead + 16;
@@ -2144,10 +1868,9 @@ main(int argc, char *argv[])
 			if (e->state == E_DONE) {
 				v = V_REJECTED;
 			} else {
-				/* (The reader thread asked the ledger already.) */
 				v = e->verdict;
-				if (v == V_SEND && !r->feed.on)
-					v = decide_ledger(r, e);
+				if (v == V_SEND)
+					v = decide_ledger(r, &r->rc_main, e);
 				e->seq = r->seq++;
 			}
 			if (v == V_FILTERED)
@@ -2206,13 +1929,12 @@ main(int argc, char *argv[])
 				break;
 			}
 		}
-		/* Reading stopped for its budget: come back at once; the reader
-		 * thread is still reading: come back soon. */
+		/* Reading stopped for its budget: come back at once; slots wait
+		 * for the ledger's writer: come back soon (a sync is ~1 ms). */
 		if (more)
 			wake = 0;
-		else if (((r->feed.on && !r->eof && r->pending < lookahead) || r->held > 0) &&
-		    wake > 1000000)
-			wake = 1000000;	/* (nor the ledger's writer: a sync is ~1 ms) */
+		else if (r->held > 0 && wake > 1000000)
+			wake = 1000000;
 		switch (r->target) {
 		case T_EXEC:
 			if (pk_cli_interrupted() && !forwarded) {
@@ -2261,10 +1983,8 @@ main(int argc, char *argv[])
 		die(r, &err);
 	if (r->park != NULL && pk_writer_close(r->park, &err) < 0)
 		die(r, &err);
-	feed_stop(r);	/* before the ledger it uses closes */
 	if (pk_ledger_close(&r->ledger, &err) < 0)
 		die(r, &err);
-	feed_release(r);
 	if (pk_input_close(&in, &err) < 0)
 		die(r, &err);
 	/* Rejects the input itself made (lines that are no JSON objects). */
@@ -2296,8 +2016,7 @@ main(int argc, char *argv[])
 	pk_buf_release(&r->memb);
 	pk_buf_release(&r->rc_main.tmp);
 	pk_buf_release(&r->rc_main.tmp2);
-	pk_buf_release(&r->feed.c.tmp);
-	pk_buf_release(&r->feed.c.tmp2);
+	pk_buf_release(&r->rc_main.id);
 	for (i = 0; i < r->nfilters; i++) {
 		pk_path_release(&r->filters[i].path);
 		free(r->filters[i].glob);
