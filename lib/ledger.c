@@ -65,6 +65,20 @@ find(const struct pk_ledger *l, uint64_t h, const void *id, size_t n)
 	return j;
 }
 
+/* 1 when id needs no JSON escaping (the common case: hex digests, numbers,
+ * UUIDs), so that its ledger line is a plain copy. */
+static int
+plain(const void *id, size_t n)
+{
+	const unsigned char *p = id;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] < 0x20 || p[i] >= 0x7f || p[i] == '"' || p[i] == '\\')
+			return 0;
+	return 1;
+}
+
 uint32_t
 pk_ledger_ref(struct pk_ledger *l, uint64_t h, const void *id, size_t n)
 {
@@ -87,6 +101,7 @@ pk_ledger_ref(struct pk_ledger *l, uint64_t h, const void *id, size_t n)
 	r->off = l->ids.len;
 	r->len = (uint32_t)n;
 	r->done = 0;
+	r->plain = plain(id, n);
 	pk_buf_add(&l->ids, n ? id : "", n);
 	l->tab[j] = SLOT(h, l->nref);
 	return (uint32_t)l->nref++;
@@ -244,7 +259,13 @@ pk_ledger_succeed(struct pk_ledger *l, uint32_t ref, const char *members)
 		return 1;	/* read mode, or never opened: a set in memory */
 	r = &l->ref[ref];
 	pk_buf_adds(&l->pend, "{\"id\":");
-	pk_buf_add_json_str(&l->pend, l->ids.p + r->off, r->len);
+	if (r->plain) {
+		pk_buf_addc(&l->pend, '"');
+		pk_buf_add(&l->pend, l->ids.p + r->off, r->len);
+		pk_buf_addc(&l->pend, '"');
+	} else {
+		pk_buf_add_json_str(&l->pend, l->ids.p + r->off, r->len);
+	}
 	if (members != NULL)
 		pk_buf_adds(&l->pend, members);
 	pk_buf_adds(&l->pend, "}\n");

@@ -17,7 +17,8 @@ struct pk_ledger_id {
 	uint64_t h;		/* pk_ledger_hash of the id */
 	size_t off;		/* into ids */
 	uint32_t len;
-	uint32_t done;		/* 1: a success (in the file, or queued for it) */
+	uint16_t done;		/* 1: a success (in the file, or queued for it) */
+	uint16_t plain;		/* 1: printable ASCII without " or \: JSON as it is */
 };
 
 struct pk_ledger_bg;

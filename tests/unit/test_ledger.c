@@ -196,6 +196,23 @@ main(void)
 	is_str(buf, "{\"id\":\"old\"}\n{\"id\":\"new\",\"attempts\":2}\n",
 	    "only the success reached the file");
 
+	/* Ids that need escaping are escaped; plain ones copied. */
+	unlink(path);
+	{
+		struct pk_ledger z = PK_LEDGER_INIT;
+
+		b = z;
+		pk_ledger_open(&b, path, PK_LEDGER_WRITE, &err);
+		pk_ledger_add(&b, "a\"b\\c\x01\xc3\xa9", 8, NULL);
+		pk_ledger_add(&b, "plain-1", 7, NULL);
+		pk_ledger_close(&b, &err);
+	}
+	f = fopen(path, "r");
+	buf[fread(buf, 1, sizeof buf - 1, f)] = '\0';
+	fclose(f);
+	is_str(buf, "{\"id\":\"a\\\"b\\\\c\\u0001\xc3\xa9\"}\n{\"id\":\"plain-1\"}\n",
+	    "escaped and plain ids");
+
 	/* The background writer: lots handed over while it is idle, lines
 	 * queued meanwhile wait for the next flush; all reaped, in order. */
 	unlink(path);
