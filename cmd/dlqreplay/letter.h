@@ -28,32 +28,34 @@ struct letter_hdr {
  * record's payload, a plain record's line.
  */
 struct letter {
+	/* What every letter sets, together: a reused letter is cold. */
 	enum letter_kind kind;
-	struct pk_buf line;		/* the input line as read (a plain record's is payload) */
 	int line_is_payload;		/* plain record: line is not filled, payload is it */
 	int rich;			/* the kcat/envelope members below were filled */
-	struct pk_buf kline;		/* LETTER_KCAT: the kcat envelope (the line, or an
-					   envelope's raw from a park file) */
-	struct pk_buf payload;		/* the original record */
 	int payload_null;		/* a kcat tombstone */
-	struct pk_buf key;
 	int has_key;
-	struct pk_buf hbytes;
-	struct letter_hdr *hdrs;
-	size_t nhdrs, hcap;
-	struct pk_buf dlq_topic;	/* the topic the dead letter was read from ("" unknown) */
-	struct pk_buf orig_topic;	/* from Connect/Spring headers ("" unknown) */
+	int has_time;
+	int orig_is_obj;		/* 1: in orig_doc; 2: a plain record, in ldoc */
 	int32_t orig_partition;		/* -1 unknown */
 	int64_t orig_offset;		/* -1 unknown */
-	struct pk_buf exception;	/* class name, "" unknown */
-	struct pk_buf message;		/* exception message or envelope error */
 	int64_t time_ns;		/* the dead letter's time */
-	int has_time;
-	struct pk_jdoc orig_doc;	/* the original record indexed, when it is an object */
-	int orig_is_obj;		/* 1: in orig_doc; 2: a plain record, in line_doc */
-	struct pk_jdoc line_doc;	/* the input line indexed (when it is ours) */
+	size_t nhdrs, hcap;
 	const struct pk_jdoc *ldoc;	/* the input line's index: &line_doc, or the
 					   reader's (a plain record; see letter_parse) */
+	struct pk_buf payload;		/* the original record */
+	struct pk_buf key;
+	struct pk_buf line;		/* the input line as read (a plain record's is payload) */
+	/* The rest only envelopes and kcat records fill. */
+	struct pk_buf kline;		/* LETTER_KCAT: the kcat envelope (the line, or an
+					   envelope's raw from a park file) */
+	struct pk_buf hbytes;
+	struct letter_hdr *hdrs;
+	struct pk_buf dlq_topic;	/* the topic the dead letter was read from ("" unknown) */
+	struct pk_buf orig_topic;	/* from Connect/Spring headers ("" unknown) */
+	struct pk_buf exception;	/* class name, "" unknown */
+	struct pk_buf message;		/* exception message or envelope error */
+	struct pk_jdoc orig_doc;	/* the original record indexed, when it is an object */
+	struct pk_jdoc line_doc;	/* the input line indexed (when it is ours) */
 	struct pk_kcat_msg kmsg;
 };
 
