@@ -79,6 +79,7 @@ pk_buf_grow(struct pk_buf *b, size_t extra)
 	}
 	b->p = pk_xrealloc(b->p, cap);
 	b->cap = cap;
+	b->p[b->len] = '\0';
 }
 
 void
