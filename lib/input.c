@@ -57,6 +57,7 @@ static void
 start_progress(struct pk_input *in)
 {
 	struct stat st;
+	const char *env;
 	size_t i;
 
 	if (in->progress == 0 || (in->progress < 0 && !isatty(2)))
@@ -74,7 +75,11 @@ start_progress(struct pk_input *in)
 	if (in->total_size == 0)
 		return;
 	in->prog_start = mono();
-	in->prog_next = in->prog_start + 0.5;
+	/* PIPEKIT_PROGRESS_INTERVAL (seconds) exists for the tests. */
+	in->prog_every = 0.5;
+	if ((env = getenv("PIPEKIT_PROGRESS_INTERVAL")) != NULL)
+		in->prog_every = atof(env);
+	in->prog_next = in->prog_start + in->prog_every;
 	in->prog_shown = 1;
 }
 
@@ -97,7 +102,7 @@ show_progress(struct pk_input *in)
 
 	if (t < in->prog_next)
 		return;
-	in->prog_next = t + 0.5;
+	in->prog_next = t + in->prog_every;
 	done = (double)in->done_size + (in->r ? (double)pk_reader_raw_pos(in->r) : 0);
 	el = t - in->prog_start;
 	rate = el > 0 ? (double)in->rej.read / el : 0;

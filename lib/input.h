@@ -59,7 +59,7 @@ struct pk_input {
 	struct pk_rec rec;
 	int opened;
 	uint64_t total_size, done_size;
-	double prog_next, prog_start;
+	double prog_next, prog_start, prog_every;
 	unsigned prog_tick;
 	int prog_shown;
 	struct pk_buf doc;	/* PK_IN_DOCUMENT: the whole file */
@@ -70,7 +70,7 @@ struct pk_input {
 };
 
 #define PK_INPUT_INIT { NULL, NULL, 0, 0, 0, 0, 0, -1, 0, NULL, PK_REJECT_INIT, NULL, NULL, \
-	NULL, NULL, 0, { NULL, 0, NULL, 0, NULL, 0, 0, PK_JDOC_INIT }, 0, 0, 0, 0, 0, 0, 0, \
+	NULL, NULL, 0, { NULL, 0, NULL, 0, NULL, 0, 0, PK_JDOC_INIT }, 0, 0, 0, 0, 0, 0, 0, 0, \
 	PK_BUF_INIT, { PK_J_NONE, 0, NULL, 0 }, 0, 0, 0 }
 
 /* Operands (borrowed; argv). n == 0 means stdin. */
