@@ -131,7 +131,7 @@ fuzz-run: fuzz
 		echo "fuzz: $$f for $(FUZZ_SECONDS)s"; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=0 $$c >$$f.log 2>&1 \
 			|| { tail -40 $$f.log; exit 1; }; \
-		grep -E '^#[0-9]+ +DONE' $$f.log | tail -1; \
+		grep -E 'Done [0-9]+ runs' $$f.log | tail -1; \
 	done
 
 # --- install ---------------------------------------------------------------
