@@ -363,6 +363,26 @@ write_part_file(struct kctx *c, struct wpart *pt, const struct relrow *rel, size
 	return 0;
 }
 
+/* The watermark rows are released up to. */
+static int64_t
+release_wm(const struct kctx *c, int all)
+{
+	return all || c->wa->win.update ? INT64_MAX : instance_wm(c, now_ns());
+}
+
+/* 1 when some closed row would be released now. */
+static int
+releasable(const struct kctx *c, int all)
+{
+	int64_t w = release_wm(c, all);
+	size_t i;
+
+	for (i = 0; i < c->nparts; i++)
+		if (c->parts[i]->loaded && c->parts[i]->nrows > 0 && c->parts[i]->rows[0].end <= w)
+			return 1;
+	return 0;
+}
+
 /*
  * Release the closed rows the instance watermark has passed (all of them
  * with all != 0, and in --emit update mode) to the output: stdout, one
@@ -373,7 +393,7 @@ static long
 release(struct kctx *c, int all, struct pk_err *err)
 {
 	struct wa *wa = c->wa;
-	int64_t w = all || wa->win.update ? INT64_MAX : instance_wm(c, now_ns());
+	int64_t w = release_wm(c, all);
 	struct relrow *rel = NULL;
 	size_t n = 0, cap = 0, i, j, *take = pk_xcalloc(c->nparts + 1, sizeof *take);
 	int rc = 0;
@@ -511,11 +531,18 @@ checkpoint(struct kctx *c, struct pk_err *err)
 				pt->dirty = 1;
 			}
 		}
+		/* What the partition's last records closed. */
+		if (part_wm(wa, pt) > pt->closed) {
+			pt->closed = part_wm(wa, pt);
+			shard_advance(pt->shard, pt->closed);
+			pt->dirty = 1;
+		}
 		pull_rows(pt);
 		if (pt->dirty)
 			ndirty++;
 	}
-	if (ndirty == 0)
+	/* Nothing read and nothing the watermark (or idleness) lets out. */
+	if (ndirty == 0 && !releasable(c, c->flushing))
 		return 0;
 	if (c->txn && (rc = pk_kprod_txn_begin(c->prod, err)) != 0)
 		txn_die(c, rc, err);
