@@ -129,7 +129,7 @@ main(int argc, char *argv[])
 	wa.gmax = INT64_MIN;
 	wa.minmax = INT64_MIN;
 	wa.commit_interval = (int64_t)5 * PK_NS_PER_SEC;
-	cli.description = "Aggregate NDJSON records in event-time windows with watermarks and late-record handling.";
+	cli.description = "Aggregate NDJSON records (files, or a Kafka topic in a consumer group) in event-time windows with watermarks and late-record handling.";
 	cli.formats = "ndjson";
 
 	while ((opt = pk_cli_getopt(&cli, argc, argv)) != -1) {

@@ -20,6 +20,16 @@ complete -c winagg -l output-dir -s O -r
 complete -c winagg -l max-groups -r
 complete -c winagg -l jobs -s j -r
 complete -c winagg -l time-unit -r
+complete -c winagg -l brokers -s b -r
+complete -c winagg -l topic -s t -r
+complete -c winagg -l group -s G -r
+complete -c winagg -l exit -s e
+complete -c winagg -l envelope -s J
+complete -c winagg -l output-topic -r
+complete -c winagg -l idle-timeout -r
+complete -c winagg -l commit-interval -r
+complete -c winagg -l property -s X -r
+complete -c winagg -l config -s F -r
 complete -c winagg -l reject -r
 complete -c winagg -l max-errors -r
 complete -c winagg -l max-record-bytes -r
