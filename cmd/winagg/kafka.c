@@ -474,6 +474,34 @@ sync_dir(const char *dir)
 	}
 }
 
+/* Free what c holds besides its consumer and producer. */
+static void
+kctx_release(struct kctx *c)
+{
+	while (c->nparts > 0)
+		part_free(c->parts[--c->nparts]);
+	free(c->parts);
+	c->parts = NULL;
+	c->capparts = 0;
+	parser_release(&c->ps);
+	memset(&c->ps, 0, sizeof c->ps);
+	pk_buf_release(&c->line);
+	pk_buf_release(&c->src);
+	pk_buf_release(&c->kbuf);
+	pk_buf_release(&c->path);
+}
+
+/* A fatal error inside a rebalance hook or a transaction: exit from here. */
+static void
+kdie(struct kctx *c, const struct pk_err *err) __attribute__((noreturn));
+
+static void
+kdie(struct kctx *c, const struct pk_err *err)
+{
+	kctx_release(c);
+	pk_die(c->wa->cli, err);
+}
+
 static void txn_die(struct kctx *c, int rc, struct pk_err *err) __attribute__((noreturn));
 
 /*
@@ -494,7 +522,7 @@ txn_die(struct kctx *c, int rc, struct pk_err *err)
 		    "visible and no offset was committed; run again to redo it", why);
 	else if (rc == PK_KTXN_ABORTABLE)
 		pk_err_set(err, PK_ERR_KAFKA, "%s; and the abort failed: %s", why, aerr.msg);
-	pk_die(c->wa->cli, err);
+	kdie(c, err);
 }
 
 /*
@@ -643,7 +671,7 @@ on_revoked(void *arg, const struct pk_ktp *tps, size_t n)
 	size_t i, j;
 
 	if (checkpoint(c, &err) != 0)
-		pk_die(c->wa->cli, &err);
+		kdie(c, &err);
 	for (i = 0; i < n; i++)
 		for (j = 0; j < c->nparts; j++)
 			if (c->parts[j]->partition == tps[i].partition &&
@@ -765,20 +793,20 @@ wa_kafka_run(struct wa *wa, struct pk_err *err)
 	if (wa->out_topic != NULL) {
 		c.txn = pk_kconf_get(&wa->kconf, "transactional.id") != NULL;
 		c.prod = pk_kprod_new(&wa->kconf, NULL, NULL, err);
-		if (c.prod == NULL)
+		if (c.prod == NULL || (c.txn && pk_kprod_txn_init(c.prod, KTIMEOUT_MS, err) != 0)) {
+			kctx_release(&c);
 			return -1;
-		if (c.txn && (rc = pk_kprod_txn_init(c.prod, KTIMEOUT_MS, err)) != 0)
-			return -1;
+		}
 	}
 	hooks.assigned = on_assigned;
 	hooks.revoked = on_revoked;
 	hooks.arg = &c;
 	c.k = pk_kcons_new(&wa->kconf, wa->group, wa->at_end, &hooks, err);
-	if (c.k == NULL)
-		return -1;
 	topics[0] = wa->topic;
-	if (pk_kcons_subscribe(c.k, topics, 1, err) != 0)
+	if (c.k == NULL || pk_kcons_subscribe(c.k, topics, 1, err) != 0) {
+		kctx_release(&c);
 		return -1;
+	}
 	last = now_ns();
 	for (;;) {
 		if (pk_cli_interrupted())
@@ -811,33 +839,26 @@ wa_kafka_run(struct wa *wa, struct pk_err *err)
 		 * close would commit stored offsets). */
 		if (c.txn)
 			txn_die(&c, -1, err);
+		kctx_release(&c);
 		return -1;
 	}
 	/* End of the run (-e, SIGTERM, SIGINT): the last batch, then leave
 	 * the group (its revocation finds nothing left to checkpoint). */
 	c.flushing = wa->flush;
-	if (checkpoint(&c, err) != 0)
-		return -1;
+	rc = checkpoint(&c, err);
 	c.flushing = 0;
-	if (pk_kcons_close(c.k, err) != 0)
-		return -1;
+	if (rc == 0)
+		rc = pk_kcons_close(c.k, err);
 	c.k = NULL;
-	if (c.prod != NULL) {
+	if (rc == 0 && c.prod != NULL) {
 		n = pk_kprod_close(c.prod, err);
 		c.prod = NULL;
 		if (n < 0)
-			return -1;
-		if (n > 0)
-			return pk_err_set(err, PK_ERR_KAFKA, "%ld results not delivered to '%s'", n,
+			rc = -1;
+		else if (n > 0)
+			rc = pk_err_set(err, PK_ERR_KAFKA, "%ld results not delivered to '%s'", n,
 			    wa->out_topic);
 	}
-	while (c.nparts > 0)
-		part_free(c.parts[--c.nparts]);
-	free(c.parts);
-	parser_release(&c.ps);
-	pk_buf_release(&c.line);
-	pk_buf_release(&c.src);
-	pk_buf_release(&c.kbuf);
-	pk_buf_release(&c.path);
-	return 0;
+	kctx_release(&c);
+	return rc;
 }
