@@ -66,6 +66,8 @@ static const char *const field_names[NFIELDS] = {
 	"logical_date", "execution_date", "queued_at", "sla"
 };
 
+#define SR_PENDING 16
+
 struct sr {
 	struct pk_cli *cli;
 	struct pk_input *in;
@@ -80,6 +82,14 @@ struct sr {
 	uint32_t last_dag_id, last_run_id, last_task_id;
 	int have_dag, have_run, have_task;
 	int unresolved_fatal;
+	/* Task instances wait here in arrival order before entering the
+	 * instance table, so that the table's cache misses overlap. */
+	struct sr_pending {
+		struct sr_ti ti;
+		char *hold;		/* raw text to keep (rare), or NULL */
+		size_t holdn;
+	} pend[SR_PENDING];
+	size_t npend;
 };
 
 /* Dispatch on the length first: this runs for every member of every record. */
@@ -151,6 +161,74 @@ text(const struct pk_jval *v, struct pk_buf *b, const char **p, size_t *n)
 	return 1;
 }
 
+static int
+two(const char *p)
+{
+	if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
+		return -1;
+	return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+/*
+ * The common shape of Airflow's timestamps, "YYYY-MM-DDTHH:MM:SS[.f{1,9}]"
+ * then "Z" or "+00:00" (RFC 3339 in UTC), quoted: 1 with *ns. Anything
+ * else (other offsets, leap seconds, years outside 1970-2199) returns 0 and
+ * goes through pk_time_from_jval, which has the last word on what is valid.
+ */
+static int
+fast_stamp(const char *p, size_t n, int64_t *ns)
+{
+	static const unsigned char mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, mo, d, h, mi, sec, hi, lo;
+	int64_t frac = 0, days;
+	size_t i, nd = 0;
+
+	if (n < 22 || p[0] != '"' || p[n - 1] != '"')
+		return 0;
+	p++;
+	n -= 2;
+	if (p[4] != '-' || p[7] != '-' || p[10] != 'T' || p[13] != ':' || p[16] != ':')
+		return 0;
+	if ((hi = two(p)) < 0 || (lo = two(p + 2)) < 0)
+		return 0;
+	y = hi * 100 + lo;
+	mo = two(p + 5);
+	d = two(p + 8);
+	h = two(p + 11);
+	mi = two(p + 14);
+	sec = two(p + 17);
+	if (y < 1970 || y > 2199 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
+		return 0;
+	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return 0;
+	i = 19;
+	if (i < n && p[i] == '.') {
+		for (i++; i < n && p[i] >= '0' && p[i] <= '9'; i++, nd++)
+			if (nd < 9)
+				frac = frac * 10 + (p[i] - '0');
+		if (nd == 0 || nd > 9)
+			return 0;
+		for (; nd < 9; nd++)
+			frac *= 10;
+	}
+	if (!((n - i == 1 && p[i] == 'Z') || (n - i == 6 && memcmp(p + i, "+00:00", 6) == 0)))
+		return 0;
+	/* days from 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+	 * days_from_civil, http://howardhinnant.github.io/date_algorithms.html) */
+	{
+		int yy = y - (mo <= 2);
+		int era = yy / 400;
+		int yoe = yy - era * 400;
+		int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+		int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+		days = (int64_t)era * 146097 + doe - 719468;
+	}
+	*ns = ((days * 86400 + h * 3600 + mi * 60 + sec) * PK_NS_PER_SEC) + frac;
+	return 1;
+}
+
 /* A timestamp field: 0 with *ns (SR_NONE when absent), -1 with why. */
 static int
 stamp(struct sr *s, const struct pk_jval *v, const char *name, int64_t *ns)
@@ -159,6 +237,8 @@ stamp(struct sr *s, const struct pk_jval *v, const char *name, int64_t *ns)
 
 	*ns = SR_NONE;
 	if (!given(v))
+		return 0;
+	if (v->type == PK_J_STR && !v->escaped && fast_stamp(v->p, v->n, ns))
 		return 0;
 	if (pk_time_from_jval(v, s->unit, ns, &e) != 0) {
 		pk_buf_reset(&s->why);
@@ -284,14 +364,16 @@ add_run(struct sr *s, const struct pk_jval *f)
 	return 0;
 }
 
+static void flush_pending(struct sr *s);
+
 /* A task-instance record. 0, or -1 with s->why. */
 static int
 add_ti(struct sr *s, const struct pk_rec *rec, const struct pk_jval *f)
 {
-	const char *dp, *tp, *rp, *raw;
-	size_t dn, tn, rn, rawn;
+	const char *dp, *tp, *rp;
+	size_t dn, tn, rn;
 	struct sr_ti ti;
-	struct sr_ti *slot;
+	struct sr_pending *pend;
 	struct sr_run *r;
 	int64_t v, logical, execution;
 	int st;
@@ -381,18 +463,41 @@ add_ti(struct sr *s, const struct pk_rec *rec, const struct pk_jval *f)
 		if (r->logical == SR_NONE)
 			r->logical = ti.logical;
 	}
-	slot = sr_add_ti(&s->m, &ti);
-	if (slot == NULL)
-		return 0;
 	/* Keep the text of an instance whose deadline cannot be placed yet:
-	 * if its dag run never shows up it is rejected, whole, at the end. */
+	 * if its dag run never shows up it is rejected, whole, at the end
+	 * (when it stands as its instance's try: decided in flush_pending). */
+	if (s->npend == SR_PENDING)
+		flush_pending(s);
+	pend = &s->pend[s->npend++];
+	pend->ti = ti;
+	pend->hold = NULL;
+	pend->holdn = 0;
 	if (s->m.measure == MEASURE_DEADLINE && sr_task_sla(&s->m, ti.task) != SR_NONE &&
-	    sr_ti_reference(&s->m, slot) == SR_NONE) {
-		raw = rec->raw;
-		rawn = rec->rawn;
-		sr_hold(&s->m, slot, raw, rawn);
+	    sr_ti_reference(&s->m, &ti) == SR_NONE) {
+		pend->hold = pk_xstrndup(rec->raw, rec->rawn);
+		pend->holdn = rec->rawn;
 	}
+	sr_prefetch_ti(&s->m, &ti);
 	return 0;
+}
+
+/* Move the waiting task instances into the table, in arrival order. */
+static void
+flush_pending(struct sr *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->npend; i++) {
+		struct sr_pending *p = &s->pend[i];
+		struct sr_ti *slot = sr_add_ti(&s->m, &p->ti);
+
+		if (p->hold != NULL) {
+			if (slot != NULL)
+				sr_hold(&s->m, slot, p->hold, p->holdn);
+			free(p->hold);
+		}
+	}
+	s->npend = 0;
 }
 
 /* One record of the stream, or one item of a one-line whole response. */
@@ -783,6 +888,7 @@ main(int argc, char *argv[])
 	}
 	if (rc < 0)
 		pk_die(&cli, &s.err);
+	flush_pending(&s);
 
 	sr_model_report(&s.m, on_unresolved, &s);
 	if (s.m.unevaluated_runs > 0 && !cli.quiet)

@@ -351,6 +351,14 @@ tislots_grow(struct sr_model *m)
 	m->tislots_cap = ncap;
 }
 
+void
+sr_prefetch_ti(const struct sr_model *m, const struct sr_ti *ti)
+{
+	if (m->tislots_cap != 0)
+		__builtin_prefetch(&m->tislots[tislot_hash(ti->task, ti->run, ti->map_index) &
+		    (m->tislots_cap - 1)]);
+}
+
 struct sr_ti *
 sr_add_ti(struct sr_model *m, const struct sr_ti *ti)
 {

@@ -174,6 +174,8 @@ int64_t sr_task_sla(struct sr_model *m, uint32_t task);
  * lower. Returns the slot it went to, or NULL when an older try was ignored.
  */
 struct sr_ti *sr_add_ti(struct sr_model *m, const struct sr_ti *ti);
+/* Ask for the cache line sr_add_ti will probe first for ti (a hint only). */
+void sr_prefetch_ti(const struct sr_model *m, const struct sr_ti *ti);
 /* Keep raw text for a task instance that may have to be rejected later. */
 void sr_hold(struct sr_model *m, struct sr_ti *ti, const char *raw, size_t n);
 
