@@ -233,13 +233,15 @@ fast_stamp(const char *p, size_t n, int64_t *ns)
 static int
 stamp(struct sr *s, const struct pk_jval *v, const char *name, int64_t *ns)
 {
-	struct pk_err e = PK_ERR_INIT;
+	struct pk_err e;	/* 1 KiB: set only when needed, not per field */
 
 	*ns = SR_NONE;
 	if (!given(v))
 		return 0;
 	if (v->type == PK_J_STR && !v->escaped && fast_stamp(v->p, v->n, ns))
 		return 0;
+	e.kind = PK_ERR_NONE;
+	e.msg[0] = '\0';
 	if (pk_time_from_jval(v, s->unit, ns, &e) != 0) {
 		pk_buf_reset(&s->why);
 		pk_buf_printf(&s->why, "%s: %s", name, e.msg);
@@ -430,8 +432,10 @@ add_ti(struct sr *s, const struct pk_rec *rec, const struct pk_jval *f)
 	ti.logical = logical != SR_NONE ? logical : execution;
 	ti.dur = SR_NONE;
 	if (given(&f[F_DURATION])) {
-		struct pk_err e = PK_ERR_INIT;
+		struct pk_err e;
 
+		e.kind = PK_ERR_NONE;
+		e.msg[0] = '\0';
 		if (pk_duration_from_jval(&f[F_DURATION], &ti.dur, &e) != 0) {
 			pk_buf_reset(&s->why);
 			pk_buf_printf(&s->why, "duration: %s", e.msg);

@@ -28,6 +28,14 @@ sr_intern_release(struct sr_intern *t)
 	memset(t, 0, sizeof *t);
 }
 
+/* A slot holds a tag of the hash with the id: probes that cannot match are
+ * told apart without leaving the slot array. */
+static uint64_t
+slot_of(uint32_t id, uint64_t h)
+{
+	return (h & 0xffffffff00000000ULL) | ((uint64_t)id + 1);
+}
+
 static void
 intern_rehash(struct sr_intern *t)
 {
@@ -41,7 +49,7 @@ intern_rehash(struct sr_intern *t)
 
 		while (t->slot[j] != 0)
 			j = (j + 1) & (ncap - 1);
-		t->slot[j] = (uint32_t)i + 1;
+		t->slot[j] = slot_of((uint32_t)i, t->hash[i]);
 	}
 }
 
@@ -56,14 +64,15 @@ lookup(const struct sr_intern *t, const void *s, size_t n, uint64_t h, size_t *p
 	}
 	j = (size_t)h & (t->cap - 1);
 	for (;;) {
-		uint32_t id = t->slot[j];
+		uint64_t e = t->slot[j];
+		uint32_t id;
 
-		if (id == 0) {
+		if (e == 0) {
 			*pos = j;
 			return 0;
 		}
-		id--;
-		if (t->hash[id] == h && t->len[id] == n &&
+		id = (uint32_t)e - 1;
+		if ((e >> 32) == (h >> 32) && t->hash[id] == h && t->len[id] == n &&
 		    memcmp(t->bytes.p + t->off[id], s, n) == 0) {
 			*pos = id;
 			return 1;
@@ -100,7 +109,7 @@ sr_intern(struct sr_intern *t, const void *s, size_t n, int *isnew)
 	t->hash[id] = h;
 	pk_buf_add(&t->bytes, s, n);
 	pk_buf_addc(&t->bytes, '\0');
-	t->slot[pos] = id + 1;
+	t->slot[pos] = slot_of(id, h);
 	if (isnew)
 		*isnew = 1;
 	return id;

@@ -14,7 +14,7 @@
 
 /* Interning of byte strings to dense ids (0, 1, ...). */
 struct sr_intern {
-	uint32_t *slot;		/* id + 1; 0 empty */
+	uint64_t *slot;		/* id + 1 | the hash's high 32 bits << 32; 0 empty */
 	size_t cap;		/* power of two */
 	struct pk_buf bytes;	/* every key, back to back */
 	size_t *off;
