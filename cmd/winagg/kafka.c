@@ -27,6 +27,7 @@ struct kctx {
 	struct pk_kprod *prod;
 	int txn;
 	struct wpart **parts;	/* assigned */
+	struct wpart *last;	/* the one part_find found last */
 	size_t nparts, capparts;
 	struct parser ps;
 	struct pk_buf line, src, kbuf, path;
@@ -89,9 +90,11 @@ part_find(struct kctx *c, const char *topic, int32_t partition)
 {
 	size_t i;
 
+	if (c->last != NULL && c->last->partition == partition && strcmp(c->last->topic, topic) == 0)
+		return c->last;
 	for (i = 0; i < c->nparts; i++)
 		if (c->parts[i]->partition == partition && strcmp(c->parts[i]->topic, topic) == 0)
-			return c->parts[i];
+			return c->last = c->parts[i];
 	return NULL;
 }
 
@@ -482,6 +485,7 @@ kctx_release(struct kctx *c)
 		part_free(c->parts[--c->nparts]);
 	free(c->parts);
 	c->parts = NULL;
+	c->last = NULL;
 	c->capparts = 0;
 	parser_release(&c->ps);
 	memset(&c->ps, 0, sizeof c->ps);
@@ -676,6 +680,8 @@ on_revoked(void *arg, const struct pk_ktp *tps, size_t n)
 		for (j = 0; j < c->nparts; j++)
 			if (c->parts[j]->partition == tps[i].partition &&
 			    strcmp(c->parts[j]->topic, tps[i].topic) == 0) {
+				if (c->last == c->parts[j])
+					c->last = NULL;
 				part_free(c->parts[j]);
 				c->parts[j] = c->parts[--c->nparts];
 				break;
@@ -695,6 +701,15 @@ klog(void *arg, int level, const char *fac, const char *msg)
 
 /* --- records ------------------------------------------------------------------------- */
 
+/* How rejects and late records name their source: TOPIC[PARTITION]. */
+static const char *
+source(struct kctx *c, const struct pk_krec *kr)
+{
+	pk_buf_reset(&c->src);
+	pk_buf_printf(&c->src, "%s[%d]", kr->topic, (int)kr->partition);
+	return c->src.p;
+}
+
 static int
 add_record(struct kctx *c, const struct pk_krec *kr, struct pk_err *err)
 {
@@ -713,8 +728,6 @@ add_record(struct kctx *c, const struct pk_krec *kr, struct pk_err *err)
 	pt->next = kr->offset + 1;
 	pt->dirty = 1;
 	pt->active_ns = now_ns();
-	pk_buf_reset(&c->src);
-	pk_buf_printf(&c->src, "%s[%d]", kr->topic, (int)kr->partition);
 	wa->in->rej.read++;
 	if (wa->envelope) {
 		pk_buf_reset(&c->line);
@@ -722,7 +735,7 @@ add_record(struct kctx *c, const struct pk_krec *kr, struct pk_err *err)
 		line = c->line.p;
 		len = c->line.len - 1;
 	} else if (kr->payload == NULL) {
-		return pk_reject_add(&wa->in->rej, c->src.p, (long)kr->offset, "", 0,
+		return pk_reject_add(&wa->in->rej, source(c, kr), (long)kr->offset, "", 0,
 		    "null payload (a tombstone)", err);
 	} else {
 		line = kr->payload;
@@ -732,11 +745,11 @@ add_record(struct kctx *c, const struct pk_krec *kr, struct pk_err *err)
 		pk_buf_reset(&c->ps.why);
 		pk_buf_printf(&c->ps.why, "record longer than %zu bytes (--max-record-bytes)",
 		    wa->max_line ? wa->max_line : (size_t)PK_MAX_RECORD_BYTES_DEFAULT);
-		return pk_reject_add(&wa->in->rej, c->src.p, (long)kr->offset, line, len,
+		return pk_reject_add(&wa->in->rej, source(c, kr), (long)kr->offset, line, len,
 		    c->ps.why.p, err);
 	}
 	if (!parse_line(wa, &c->ps, line, len, &t))
-		return pk_reject_add(&wa->in->rej, c->src.p, (long)kr->offset, line, len,
+		return pk_reject_add(&wa->in->rej, source(c, kr), (long)kr->offset, line, len,
 		    c->ps.why.p, err);
 	wm = part_wm(wa, pt);
 	/* Arrival order within the partition: its offsets. */
@@ -751,7 +764,7 @@ add_record(struct kctx *c, const struct pk_krec *kr, struct pk_err *err)
 		return -1;
 	if (wm > pt->closed)
 		pt->closed = wm;
-	if (rc == 0 && late_record(wa, c->src.p, (long)kr->offset, line, len, t, wm, err) != 0)
+	if (rc == 0 && late_record(wa, source(c, kr), (long)kr->offset, line, len, t, wm, err) != 0)
 		return -1;
 	if (t > pt->maxt)
 		pt->maxt = t;
