@@ -122,6 +122,9 @@ teardown() {
 	run -0 env NO_COLOR=1 "$PIPEKIT_TOP/scripts/demo"
 	assert_output --partial "demo finished in"
 	assert_output --partial "HTML report:"
+	# two winagg consumers in one group gave the file's windows, each once
+	assert_output --partial "identical: each window once, whichever instance computed it"
+	assert_output --partial "corrections received:"
 	run pgrep -f "kafka-mock --max-seconds 300 ads:16"
 	assert_failure
 }
