@@ -337,3 +337,55 @@ EOF2
 	# int64 nanoseconds hold, so its duration and lateness saturate
 	assert_line --index 0 '{"dag_id":"d","task_id":null,"runs":1,"met":0,"missed":1,"pending":0,"compliance":0,"p50_duration_s":9223372036.854776,"p95_duration_s":9223372036.854776,"p99_duration_s":9223372036.854776,"max_lateness_s":9223372036.854776,"mean_lateness_s":9223372036.854776,"failed":0,"retries":0}'
 }
+
+# -j: a file of 8 MiB or more is split at newlines and parsed on N threads;
+# everything the user sees must be what one thread gives, byte for byte.
+@test "slareport: -j 2 and -j 3 give -j 1's report, rejects, line numbers and counts, every format" {
+	{
+		pk-gen-airflow -s 11 -c 2 -d 80 -w mixed |
+			awk 'NR % 997 == 0 { print "{oops"; print ""; print "{\"task_id\":\"x\",\"dag_run_id\":\"r\"}" }
+			NR % 1301 == 0 { l = $0; sub(/"start_date":"[^"]*"/, "\"start_date\":\"garbage\"", l); print l }
+			NR % 1703 == 0 && /"task_id"/ { l = $0; gsub(/"(run_after|data_interval_end)":"[^"]*",?/, "", l)
+				sub(/"dag_run_id":"/, "\"dag_run_id\":\"ghost_", l); print l }
+			{ print }'
+		pk-gen-airflow -s 12 -d 2 --shape compact | head -n 1
+	} >"$T/h.ndjson"
+	[ "$(wc -c <"$T/h.ndjson")" -ge $((8 << 20)) ]
+	for f in ndjson table markdown prom html; do
+		for j in 1 2 3; do
+			run --separate-stderr slareport -j $j --sla '*/*=2h' --sla 'ads_hourly*/*=15m' $NOW --by day -o $f --reject "$T/rej$j.ndjson" "$T/h.ndjson"
+			printf '%s\n' "$status" "$output" >"$T/out$j"
+			printf '%s\n' "$stderr" >"$T/err$j"
+		done
+		for j in 2 3; do
+			cmp "$T/out1" "$T/out$j"
+			cmp "$T/err1" "$T/err$j"
+			# envelopes differ in their wall-clock "ts" only
+			cmp <(sed 's/"ts":"[^"]*"//' "$T/rej1.ndjson") <(sed 's/"ts":"[^"]*"//' "$T/rej$j.ndjson")
+		done
+		rm "$T"/rej*.ndjson
+	done
+	# the first bad line is line 997 (996 lines, then "{oops"); the ghost
+	# runs' instances are rejected at the end, with their own line numbers
+	grep -q "^slareport: $T/h.ndjson:997: expected string key at byte 2$" "$T/err1"
+	grep -q "^slareport: $T/h.ndjson:999: task instance without dag_id$" "$T/err1"
+	grep -q "^slareport: $T/h.ndjson:[0-9]*: no data_interval_end or run_after for this task instance: dag run 'ghost_" "$T/err1"
+	grep -q "^slareport: [0-9]* read, [0-9]* used, [0-9]* rejected$" "$T/err1"
+	[ "$(grep -c "^slareport: $T/h.ndjson:[0-9]*: " "$T/err1")" -gt 20 ]
+}
+
+@test "slareport: -j falls back to one thread for a line over --max-record-bytes, stdin, and bad -j" {
+	{
+		pk-gen-airflow -s 11 -c 2 -d 80
+		printf '{"task_id":"%0300d"}\n' 0
+	} >"$T/h.ndjson"
+	run -0 --separate-stderr slareport -j 1 $SLAS $NOW --max-record-bytes 200 "$T/h.ndjson"
+	printf '%s\n' "$output" "$stderr" >"$T/one"
+	run -0 --separate-stderr slareport -j 2 $SLAS $NOW --max-record-bytes 200 "$T/h.ndjson"
+	printf '%s\n' "$output" "$stderr" >"$T/two"
+	cmp "$T/one" "$T/two"
+	run -0 --separate-stderr slareport -j 2 $SLAS $NOW --max-record-bytes 4096 - <"$T/h.ndjson"
+	assert_equal "${stderr_lines[-1]}" "slareport: $(wc -l <"$T/h.ndjson") read, $(($(wc -l <"$T/h.ndjson") - 1)) used, 1 rejected"
+	run -2 slareport -j 0 "$T/h.ndjson"
+	run -2 slareport -j x "$T/h.ndjson"
+}

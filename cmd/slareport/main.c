@@ -2,12 +2,17 @@
  * slareport - SLA compliance of Airflow task instances and dag runs, from
  * the run history Airflow already keeps (REST API responses, DB exports).
  */
+#include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd/slareport/model.h"
 #include "cmd/slareport/report.h"
@@ -33,6 +38,9 @@ enum {
 	OPT_TITLE
 };
 
+/* Files at least this large are parsed on several threads (-j). */
+#define SR_PAR_MIN ((off_t)8 << 20)
+
 static const struct pk_opt options[] = {
 	{ OPT_SLA, "sla", PK_ARG_REQUIRED, "DAG/TASK=DUR", "task SLA; globs in either part, the last match wins (repeatable)" },
 	{ OPT_SLA_FILE, "sla-file", PK_ARG_REQUIRED, "FILE", "SLAs as NDJSON or CSV (dag_id, task_id, sla), or a dagcheck --graph stream" },
@@ -46,6 +54,7 @@ static const struct pk_opt options[] = {
 	{ OPT_UNTIL, "until", PK_ARG_REQUIRED, "TIME", "only runs whose reference time is before TIME" },
 	{ OPT_TARGET, "target", PK_ARG_REQUIRED, "PCT", "exit 1 when a row's compliance is below PCT (95% or 0.95)" },
 	{ 'O', "output", PK_ARG_REQUIRED, "FILE", "write the report to FILE atomically (temp + rename)" },
+	{ 'j', "jobs", PK_ARG_REQUIRED, "N", "threads for one large plain file (default: cores)" },
 	{ OPT_TITLE, "title", PK_ARG_REQUIRED, "TEXT", "title of the html and markdown reports" },
 	{ PK_OPT_TIME_UNIT, "time-unit", PK_ARG_REQUIRED, "UNIT", "epoch numbers in s, ms, us, ns (default: by magnitude)" },
 	PK_OPTS_RECORDS,
@@ -67,6 +76,46 @@ static const char *const field_names[NFIELDS] = {
 };
 
 #define SR_PENDING 16
+
+/* What a parse thread saw, in order, for the main thread to replay. */
+enum { EV_TI, EV_RUN, EV_REJ };
+
+struct sr_ev {
+	struct sr_ti ti;	/* EV_TI: ids local to the chunk, line within it */
+	uint32_t kind, aux;	/* EV_RUN: index in runrecs; EV_REJ: in rejs */
+	char *text;		/* EV_TI: raw text held just in case (rare) */
+	size_t textn;
+};
+
+struct sr_runrec {
+	uint32_t run;		/* local id */
+	int state;
+	int64_t t[7];
+};
+
+struct sr_rej {
+	long line;		/* within the chunk */
+	uint64_t reads;		/* records read in the chunk up to this one */
+	char *raw, *why;
+	size_t rawn;
+};
+
+struct sr_chunk {
+	const char *p, *end;
+	const char *name;
+	size_t max_line;
+	struct sr *s;		/* the chunk's own parser state and local model */
+	struct sr_ev *ev;
+	size_t nev, evcap;
+	struct sr_runrec *runrecs;
+	size_t nrunrecs, runrecs_cap;
+	struct sr_rej *rejs;
+	size_t nrejs, rejs_cap;
+	uint64_t reads;
+	long lines;
+	int fallback;		/* a line too long: parse the file the plain way */
+	pthread_t tid;
+};
 
 struct sr {
 	struct pk_cli *cli;
@@ -90,6 +139,7 @@ struct sr {
 		size_t holdn;
 	} pend[SR_PENDING];
 	size_t npend;
+	struct sr_chunk *ck;	/* set in parse threads: record, do not apply */
 };
 
 /* Dispatch on the length first: this runs for every member of every record. */
@@ -269,11 +319,48 @@ integer(struct sr *s, const struct pk_jval *v, const char *name, int64_t dflt, i
 	return -1;
 }
 
+static struct sr_ev *
+chunk_event(struct sr_chunk *ck, uint32_t kind, uint32_t aux)
+{
+	struct sr_ev *e;
+
+	if (ck->nev == ck->evcap) {
+		ck->evcap = ck->evcap ? ck->evcap * 2 : 4096;
+		ck->ev = pk_xrealloc(ck->ev, ck->evcap * sizeof *ck->ev);
+	}
+	e = &ck->ev[ck->nev++];
+	e->kind = kind;
+	e->aux = aux;
+	e->text = NULL;
+	e->textn = 0;
+	return e;
+}
+
 static int
 reject(struct sr *s, const struct pk_rec *rec, const struct pk_jval *item, const char *why)
 {
 	int rc;
 
+	if (s->ck != NULL) {
+		struct sr_chunk *ck = s->ck;
+		struct sr_rej *r;
+		const char *raw = item ? item->p : rec->raw;
+		size_t rawn = item ? item->n : rec->rawn;
+
+		if (ck->nrejs == ck->rejs_cap) {
+			ck->rejs_cap = ck->rejs_cap ? ck->rejs_cap * 2 : 64;
+			ck->rejs = pk_xrealloc(ck->rejs, ck->rejs_cap * sizeof *ck->rejs);
+		}
+		r = &ck->rejs[ck->nrejs];
+		r->line = rec->line;
+		r->reads = ck->reads;
+		r->raw = pk_xmalloc(rawn + 1);
+		memcpy(r->raw, raw, rawn);
+		r->rawn = rawn;
+		r->why = pk_xstrdup(why);
+		chunk_event(ck, EV_REJ, (uint32_t)ck->nrejs++);
+		return 0;
+	}
 	if (item != NULL)
 		rc = pk_reject_add(&s->in->rej, rec->source, rec->line, item->p, item->n, why, &s->err);
 	else
@@ -308,6 +395,8 @@ cached_run(struct sr *s, const char *dp, size_t dn, const char *rp, size_t rn)
 	return s->last_run_id;
 }
 
+static void apply_run(struct sr *s, uint32_t id, int st, const int64_t *t);
+
 /* A dag-run record. 0, or -1 with s->why. */
 static int
 add_run(struct sr *s, const struct pk_jval *f)
@@ -316,8 +405,7 @@ add_run(struct sr *s, const struct pk_jval *f)
 	size_t dn, rn;
 	int64_t t[7];
 	int st = ST_NONE;
-	struct sr_run *r;
-	uint32_t dag, id;
+	uint32_t id;
 
 	if (!text(&f[F_DAG_ID], &s->s1, &dp, &dn)) {
 		pk_buf_reset(&s->why);
@@ -350,9 +438,31 @@ add_run(struct sr *s, const struct pk_jval *f)
 		}
 	}
 	id = cached_run(s, dp, dn, rp, rn);
-	dag = s->m.runs[id].dag;
-	r = &s->m.runs[id];
-	(void)dag;
+	if (s->ck != NULL) {
+		struct sr_chunk *ck = s->ck;
+		struct sr_runrec *rr;
+
+		if (ck->nrunrecs == ck->runrecs_cap) {
+			ck->runrecs_cap = ck->runrecs_cap ? ck->runrecs_cap * 2 : 64;
+			ck->runrecs = pk_xrealloc(ck->runrecs, ck->runrecs_cap * sizeof *ck->runrecs);
+		}
+		rr = &ck->runrecs[ck->nrunrecs];
+		rr->run = id;
+		rr->state = st;
+		memcpy(rr->t, t, sizeof rr->t);
+		chunk_event(ck, EV_RUN, (uint32_t)ck->nrunrecs++);
+		return 0;
+	}
+	apply_run(s, id, st, t);
+	return 0;
+}
+
+/* A dag-run record's fields onto its run (the last record wins). */
+static void
+apply_run(struct sr *s, uint32_t id, int st, const int64_t *t)
+{
+	struct sr_run *r = &s->m.runs[id];
+
 	if (!r->has_record)
 		s->m.nrun_records++;
 	r->has_record = 1;
@@ -363,10 +473,10 @@ add_run(struct sr *s, const struct pk_jval *f)
 	r->die = t[3];
 	r->run_after = t[4];
 	r->logical = t[5] != SR_NONE ? t[5] : t[6];
-	return 0;
 }
 
 static void flush_pending(struct sr *s);
+static void apply_ti(struct sr *s, const struct sr_ti *ti, const char *raw, size_t rawn);
 
 /* A task-instance record. 0, or -1 with s->why. */
 static int
@@ -375,8 +485,6 @@ add_ti(struct sr *s, const struct pk_rec *rec, const struct pk_jval *f)
 	const char *dp, *tp, *rp;
 	size_t dn, tn, rn;
 	struct sr_ti ti;
-	struct sr_pending *pend;
-	struct sr_run *r;
 	int64_t v, logical, execution;
 	int st;
 
@@ -457,6 +565,30 @@ add_ti(struct sr *s, const struct pk_rec *rec, const struct pk_jval *f)
 	}
 	ti.source = (uint32_t)rec->input;
 	ti.line = rec->line;
+	if (s->ck != NULL) {
+		struct sr_ev *e = chunk_event(s->ck, EV_TI, 0);
+
+		e->ti = ti;
+		/* a superset of what apply_ti may hold: its run is not known here */
+		if (s->m.measure == MEASURE_DEADLINE && sr_task_sla(&s->m, ti.task) != SR_NONE &&
+		    sr_ti_own_reference(&s->m, &ti) == SR_NONE) {
+			e->text = pk_xstrndup(rec->raw, rec->rawn);
+			e->textn = rec->rawn;
+		}
+		return 0;
+	}
+	apply_ti(s, &ti, rec->raw, rec->rawn);
+	return 0;
+}
+
+/* A valid task instance into the model (raw: its text, for a reject later). */
+static void
+apply_ti(struct sr *s, const struct sr_ti *tip, const char *raw, size_t rawn)
+{
+	struct sr_ti ti = *tip;
+	struct sr_pending *pend;
+	struct sr_run *r;
+
 	/* a run without a record of its own learns its times from its tasks */
 	r = &s->m.runs[ti.run];
 	if (!r->has_record) {
@@ -476,13 +608,12 @@ add_ti(struct sr *s, const struct pk_rec *rec, const struct pk_jval *f)
 	pend->ti = ti;
 	pend->hold = NULL;
 	pend->holdn = 0;
-	if (s->m.measure == MEASURE_DEADLINE && sr_task_sla(&s->m, ti.task) != SR_NONE &&
-	    sr_ti_reference(&s->m, &ti) == SR_NONE) {
-		pend->hold = pk_xstrndup(rec->raw, rec->rawn);
-		pend->holdn = rec->rawn;
+	if (raw != NULL && s->m.measure == MEASURE_DEADLINE &&
+	    sr_task_sla(&s->m, ti.task) != SR_NONE && sr_ti_reference(&s->m, &ti) == SR_NONE) {
+		pend->hold = pk_xstrndup(raw, rawn);
+		pend->holdn = rawn;
 	}
 	sr_prefetch_ti(&s->m, &ti);
-	return 0;
 }
 
 /* Move the waiting task instances into the table, in arrival order. */
@@ -533,6 +664,7 @@ static int
 whole_response(struct sr *s, const struct pk_rec *rec)
 {
 	size_t i, pos = 0, nitems = 0;
+	uint64_t *readp;
 	struct pk_jval arr, item;
 	struct pk_err e = PK_ERR_INIT;
 
@@ -558,10 +690,11 @@ whole_response(struct sr *s, const struct pk_rec *rec)
 		return 0;
 	/* The response was counted as one record read; its items are the
 	 * records, so the count moves from the wrapper to them. */
-	s->in->rej.read--;
+	readp = s->ck ? &s->ck->reads : &s->in->rej.read;
+	(*readp)--;
 	while (pk_jarr_next(&arr, &pos, &item) > 0) {
 		nitems++;
-		s->in->rej.read++;
+		(*readp)++;
 		if (item.type != PK_J_OBJ) {
 			reject(s, rec, &item, "not a JSON object");
 			continue;
@@ -608,6 +741,303 @@ on_unresolved(void *ctx, const struct sr_ti *ti, const char *raw, size_t n)
 	    s->m.runs[ti->run].has_record ? "has none either" : "is not among the dag-run records");
 	if (pk_reject_add(&s->in->rej, src, ti->line, raw ? raw : "", raw ? n : 0, why, &s->err) != 0)
 		pk_die(s->cli, &s->err);
+}
+
+/* --- -j: one large plain file parsed on several threads ------------------ */
+
+static int
+blank_line(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/* A thread: the lines of one chunk, as pk_input_next would give them. */
+static void *
+chunk_main(void *arg)
+{
+	struct sr_chunk *ck = arg;
+	struct sr *s = ck->s;
+	struct pk_rec rec;
+	struct pk_err perr;
+	const char *p = ck->p;
+	long line = 0;
+
+	memset(&rec, 0, sizeof rec);
+	{
+		struct pk_jdoc init = PK_JDOC_INIT;
+
+		rec.doc = init;
+	}
+	rec.source = ck->name;
+	rec.input = 0;
+	while (p < ck->end) {
+		const char *nl = memchr(p, '\n', (size_t)(ck->end - p));
+		size_t len = (size_t)((nl ? nl : ck->end) - p);
+
+		line++;
+		if (len > ck->max_line) {
+			ck->fallback = 1;	/* pk_input's truncating reject: not here */
+			break;
+		}
+		if (!blank_line(p, len)) {
+			ck->reads++;
+			rec.raw = rec.json = p;
+			rec.rawn = rec.jsonn = len;
+			rec.line = line;
+			if (pk_json_index(&rec.doc, p, len, &perr) != 0)
+				reject(s, &rec, NULL, perr.msg);
+			else if (!whole_response(s, &rec))
+				add_record(s, &rec, &rec.doc, NULL);
+		}
+		p = nl ? nl + 1 : ck->end;
+	}
+	ck->lines = line;
+	pk_jdoc_release(&rec.doc);
+	return NULL;
+}
+
+/* Local id -> global id + 1, filled on first use (keeps first-seen order). */
+struct sr_idmap {
+	uint32_t *dag, *run, *task;
+};
+
+static uint32_t
+map_dag(struct sr *g, struct sr_chunk *ck, struct sr_idmap *mp, uint32_t l)
+{
+	if (mp->dag[l] == 0) {
+		size_t n;
+		const char *p = sr_dag_name(&ck->s->m, l, &n);
+
+		mp->dag[l] = sr_dag(&g->m, p, n) + 1;
+	}
+	return mp->dag[l] - 1;
+}
+
+static uint32_t
+map_run(struct sr *g, struct sr_chunk *ck, struct sr_idmap *mp, uint32_t l)
+{
+	if (mp->run[l] == 0) {
+		size_t n;
+		const char *p = sr_intern_str(&ck->s->m.run_names, l, &n);
+		uint32_t dag = map_dag(g, ck, mp, ck->s->m.runs[l].dag);
+
+		mp->run[l] = sr_run(&g->m, dag, p + sizeof(uint32_t), n - sizeof(uint32_t)) + 1;
+	}
+	return mp->run[l] - 1;
+}
+
+static uint32_t
+map_task(struct sr *g, struct sr_chunk *ck, struct sr_idmap *mp, uint32_t l)
+{
+	if (mp->task[l] == 0) {
+		size_t n;
+		const char *p = sr_task_name(&ck->s->m, l, &n);
+		uint32_t dag = map_dag(g, ck, mp, ck->s->m.tasks[l].dag);
+
+		mp->task[l] = sr_task(&g->m, dag, p, n) + 1;
+	}
+	return mp->task[l] - 1;
+}
+
+/* A chunk's events onto the real model and reject log, in order. */
+static void
+replay(struct sr *g, struct sr_chunk *ck, long base, uint64_t *reads)
+{
+	struct sr_idmap mp;
+	struct pk_err e;
+	size_t i;
+
+	mp.dag = pk_xcalloc(ck->s->m.dag_names.n + 1, sizeof *mp.dag);
+	mp.run = pk_xcalloc(ck->s->m.nruns + 1, sizeof *mp.run);
+	mp.task = pk_xcalloc(ck->s->m.ntasks + 1, sizeof *mp.task);
+	for (i = 0; i < ck->nev; i++) {
+		struct sr_ev *ev = &ck->ev[i];
+
+		if (ev->kind == EV_TI) {
+			struct sr_ti ti = ev->ti;
+
+			ti.run = map_run(g, ck, &mp, ti.run);
+			ti.task = map_task(g, ck, &mp, ti.task);
+			ti.line += base;
+			apply_ti(g, &ti, ev->text, ev->textn);
+			free(ev->text);
+		} else if (ev->kind == EV_RUN) {
+			struct sr_runrec *rr = &ck->runrecs[ev->aux];
+
+			apply_run(g, map_run(g, ck, &mp, rr->run), rr->state, rr->t);
+		} else {
+			struct sr_rej *rj = &ck->rejs[ev->aux];
+
+			/* the count as it stood when pk_input would have rejected it */
+			g->in->rej.read = *reads + rj->reads;
+			e.kind = PK_ERR_NONE;
+			e.msg[0] = '\0';
+			if (pk_reject_add(&g->in->rej, ck->name, base + rj->line, rj->raw, rj->rawn,
+			    rj->why, &e) != 0)
+				pk_die(g->cli, &e);
+			free(rj->raw);
+			free(rj->why);
+		}
+	}
+	*reads += ck->reads;
+	g->in->rej.read = *reads;
+	free(mp.dag);
+	free(mp.run);
+	free(mp.task);
+}
+
+static void
+chunk_release(struct sr_chunk *ck)
+{
+	size_t i;
+
+	if (ck->s != NULL) {
+		if (ck->fallback) {
+			for (i = 0; i < ck->nev; i++)
+				free(ck->ev[i].text);
+			for (i = 0; i < ck->nrejs; i++) {
+				free(ck->rejs[i].raw);
+				free(ck->rejs[i].why);
+			}
+		}
+		ck->s->m.rules = NULL;
+		ck->s->m.nrules = 0;
+		sr_model_release(&ck->s->m);
+		pk_buf_release(&ck->s->s1);
+		pk_buf_release(&ck->s->s2);
+		pk_buf_release(&ck->s->why);
+		pk_buf_release(&ck->s->last_dag);
+		pk_buf_release(&ck->s->last_run);
+		pk_buf_release(&ck->s->last_task);
+		pk_jdoc_release(&ck->s->item);
+		free(ck->s);
+	}
+	free(ck->ev);
+	free(ck->runrecs);
+	free(ck->rejs);
+}
+
+static int
+compressed_or_csv(const char *path, const unsigned char *p, size_t n)
+{
+	size_t len = strlen(path);
+
+	if ((len >= 4 && strcmp(path + len - 4, ".csv") == 0) ||
+	    (len >= 3 && strcmp(path + len - 3, ".gz") == 0) ||
+	    (len >= 4 && strcmp(path + len - 4, ".zst") == 0))
+		return 1;
+	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
+		return 1;	/* gzip magic */
+	if (n >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd)
+		return 1;	/* zstd frame magic */
+	return 0;
+}
+
+/*
+ * Parse path on jobs threads when it is one large regular NDJSON file:
+ * 1 done (the model and reject log hold everything, in file order), 0 not
+ * done (read it the plain way; nothing was changed).
+ */
+static int
+parse_parallel(struct sr *g, const char *path, int jobs)
+{
+	struct stat st;
+	int fd, k;
+	const char *base, *p, *end, *nl;
+	struct sr_chunk *ck;
+	struct pk_err e;
+	long lbase = 0;
+	uint64_t reads = 0;
+	int done = 1;
+
+	if (jobs < 2 || strcmp(path, "-") == 0 || g->cli->csv || g->in->csv || g->in->progress == 1)
+		return 0;
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return 0;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < SR_PAR_MIN ||
+	    (uint64_t)st.st_size > SIZE_MAX / 2) {
+		close(fd);
+		return 0;
+	}
+	base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (base == MAP_FAILED)
+		return 0;
+	end = base + st.st_size;
+	/* the first line decides between NDJSON and one whole document */
+	nl = memchr(base, '\n', (size_t)st.st_size);
+	if (compressed_or_csv(path, (const unsigned char *)base, (size_t)st.st_size) ||
+	    pk_json_value(base, (size_t)((nl ? nl : end) - base), NULL, NULL) != 0) {
+		munmap((void *)base, (size_t)st.st_size);
+		return 0;
+	}
+	madvise((void *)base, (size_t)st.st_size, MADV_SEQUENTIAL);
+	ck = pk_xcalloc((size_t)jobs, sizeof *ck);
+	for (k = 0, p = base; k < jobs; k++) {
+		const char *to = k == jobs - 1 ? end : base + (size_t)st.st_size / (size_t)jobs * (size_t)(k + 1);
+
+		if (to < p)
+			to = p;
+		if (to < end && (nl = memchr(to, '\n', (size_t)(end - to))) != NULL)
+			to = nl + 1;
+		else
+			to = end;
+		ck[k].p = p;
+		ck[k].end = to;
+		ck[k].name = path;
+		ck[k].max_line = g->in->max_line ? g->in->max_line : (size_t)PK_MAX_RECORD_BYTES_DEFAULT;
+		ck[k].s = pk_xcalloc(1, sizeof *ck[k].s);
+		sr_model_init(&ck[k].s->m);
+		ck[k].s->cli = g->cli;
+		ck[k].s->in = g->in;
+		ck[k].s->unit = g->unit;
+		ck[k].s->m.rules = g->m.rules;
+		ck[k].s->m.nrules = g->m.nrules;
+		ck[k].s->m.measure = g->m.measure;
+		ck[k].s->m.reference = g->m.reference;
+		{
+			struct pk_jdoc init = PK_JDOC_INIT;
+
+			ck[k].s->item = init;
+		}
+		ck[k].s->ck = &ck[k];
+		p = to;
+	}
+	for (k = 1; k < jobs; k++)
+		if (pthread_create(&ck[k].tid, NULL, chunk_main, &ck[k]) != 0) {
+			pk_err_set(&e, PK_ERR_IO, "cannot start a thread");
+			pk_die(g->cli, &e);
+		}
+	chunk_main(&ck[0]);
+	for (k = 1; k < jobs; k++)
+		pthread_join(ck[k].tid, NULL);
+	for (k = 0; k < jobs; k++)
+		if (ck[k].fallback)
+			done = 0;
+	if (done) {
+		/* what pk_input_next does on its first call */
+		if (g->in->rej.diag == NULL && !g->in->quiet)
+			g->in->rej.diag = stderr;
+		e.kind = PK_ERR_NONE;
+		e.msg[0] = '\0';
+		if (g->in->rej.tool == NULL &&
+		    pk_reject_open(&g->in->rej, g->in->tool, g->in->reject_path, &e) != 0)
+			pk_die(g->cli, &e);
+		for (k = 0; k < jobs; k++) {
+			replay(g, &ck[k], lbase, &reads);
+			lbase += ck[k].lines;
+		}
+	}
+	for (k = 0; k < jobs; k++)
+		chunk_release(&ck[k]);
+	free(ck);
+	munmap((void *)base, (size_t)st.st_size);
+	return done;
 }
 
 static void
@@ -756,12 +1186,14 @@ main(int argc, char *argv[])
 	const char **runs = NULL, **sla_files = NULL;
 	size_t nruns = 0, nsla_files = 0, i;
 	char **operands;
-	int opt, rc, verdict = 0, has_target = 0, nops;
+	int opt, rc, verdict = 0, has_target = 0, nops, jobs;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	double target = 0;
 	struct pk_buf out = PK_BUF_INIT;
 	struct pk_writer *w;
 	struct sr_report_opts ropts;
 
+	jobs = cores < 1 ? 1 : cores > 64 ? 64 : (int)cores;
 	memset(&s, 0, sizeof s);
 	s.cli = &cli;
 	s.in = &in;
@@ -849,6 +1281,9 @@ main(int argc, char *argv[])
 		case OPT_TITLE:
 			title = cli.optarg;
 			break;
+		case 'j':
+			jobs = (int)pk_cli_long(&cli, 1, 64);
+			break;
 		case PK_OPT_TIME_UNIT:
 			if (pk_time_parse_unit(cli.optarg, &s.unit) < 0)
 				pk_cli_usage(&cli, "invalid --time-unit '%s' (s, ms, us, ns, auto)",
@@ -885,13 +1320,16 @@ main(int argc, char *argv[])
 	s.nrun_operands = nruns;
 	pk_input_operands(&in, (int)(nruns + (size_t)(nops > 0 ? nops : 1)), operands);
 
-	while ((rc = pk_input_next(&in, &rec, &s.err)) > 0) {
-		if (whole_response(&s, rec))
-			continue;
-		add_record(&s, rec, &rec->doc, NULL);
+	/* One large plain file, no --runs: parsed on -j threads. */
+	if (!(nruns == 0 && nops == 1 && parse_parallel(&s, operands[0], jobs))) {
+		while ((rc = pk_input_next(&in, &rec, &s.err)) > 0) {
+			if (whole_response(&s, rec))
+				continue;
+			add_record(&s, rec, &rec->doc, NULL);
+		}
+		if (rc < 0)
+			pk_die(&cli, &s.err);
 	}
-	if (rc < 0)
-		pk_die(&cli, &s.err);
 	flush_pending(&s);
 
 	sr_model_report(&s.m, on_unresolved, &s);

@@ -212,6 +212,7 @@ sr_model_release(struct sr_model *m)
 	free(m->deadlines);
 	free(m->rows);
 	free(m->series);
+	pk_buf_release(&m->key);
 	memset(m, 0, sizeof *m);
 }
 
@@ -240,12 +241,11 @@ pair_key(struct pk_buf *b, uint32_t dag, const char *s, size_t n)
 uint32_t
 sr_task(struct sr_model *m, uint32_t dag, const char *s, size_t n)
 {
-	static struct pk_buf key;
 	int isnew;
 	uint32_t id;
 
-	pair_key(&key, dag, s, n);
-	id = sr_intern(&m->task_names, key.p, key.len, &isnew);
+	pair_key(&m->key, dag, s, n);
+	id = sr_intern(&m->task_names, m->key.p, m->key.len, &isnew);
 	if (isnew) {
 		if (m->ntasks == m->tasks_cap) {
 			m->tasks_cap = m->tasks_cap ? m->tasks_cap * 2 : 64;
@@ -274,12 +274,11 @@ sr_task_name(const struct sr_model *m, uint32_t task, size_t *n)
 uint32_t
 sr_run(struct sr_model *m, uint32_t dag, const char *s, size_t n)
 {
-	static struct pk_buf key;
 	int isnew;
 	uint32_t id;
 
-	pair_key(&key, dag, s, n);
-	id = sr_intern(&m->run_names, key.p, key.len, &isnew);
+	pair_key(&m->key, dag, s, n);
+	id = sr_intern(&m->run_names, m->key.p, m->key.len, &isnew);
 	if (isnew) {
 		struct sr_run *r;
 
@@ -443,6 +442,12 @@ reference(enum sr_refkind kind, int64_t die, int64_t run_after, int64_t logical,
 		return logical != SR_NONE ? logical : r ? r->logical : SR_NONE;
 	}
 	return SR_NONE;
+}
+
+int64_t
+sr_ti_own_reference(const struct sr_model *m, const struct sr_ti *ti)
+{
+	return reference(m->reference, ti->die, ti->run_after, ti->logical, NULL);
 }
 
 int64_t

@@ -154,6 +154,8 @@ struct sr_model {
 	struct sr_row *series;	/* --by rows in the same order, by period */
 	size_t nseries;
 	size_t unevaluated_runs;	/* --deadline without a dag-run record */
+
+	struct pk_buf key;	/* scratch for two-part keys */
 };
 
 void sr_model_init(struct sr_model *m);
@@ -181,6 +183,8 @@ void sr_hold(struct sr_model *m, struct sr_ti *ti, const char *raw, size_t n);
 
 /* A task instance's reference timestamp under the model's --reference. */
 int64_t sr_ti_reference(const struct sr_model *m, const struct sr_ti *ti);
+/* The same from the task instance's own fields only (no dag run). */
+int64_t sr_ti_own_reference(const struct sr_model *m, const struct sr_ti *ti);
 
 /*
  * Evaluate everything and fill rows/series. on_unresolved is called for
