@@ -11,6 +11,7 @@ complete -c slareport -l since -r
 complete -c slareport -l until -r
 complete -c slareport -l target -r
 complete -c slareport -l output -s O -r
+complete -c slareport -l jobs -s j -r
 complete -c slareport -l title -r
 complete -c slareport -l time-unit -r
 complete -c slareport -l reject -r
