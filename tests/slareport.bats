@@ -374,18 +374,24 @@ EOF2
 	[ "$(grep -c "^slareport: $T/h.ndjson:[0-9]*: " "$T/err1")" -gt 20 ]
 }
 
-@test "slareport: -j falls back to one thread for a line over --max-record-bytes, stdin, and bad -j" {
+@test "slareport: -j rejects a line over --max-record-bytes as one thread does; stdin; bad -j" {
 	{
 		pk-gen-airflow -s 11 -c 2 -d 80
-		printf '{"task_id":"%0300d"}\n' 0
+		printf '{"task_id":"%03000d"}\n' 0
+		pk-gen-airflow -s 12 -d 1
 	} >"$T/h.ndjson"
-	run -0 --separate-stderr slareport -j 1 $SLAS $NOW --max-record-bytes 200 "$T/h.ndjson"
+	n=$(($(pk-gen-airflow -s 11 -c 2 -d 80 | wc -l) + 1))
+	run -0 --separate-stderr slareport -j 1 $SLAS $NOW --max-record-bytes 2000 --reject "$T/r1" "$T/h.ndjson"
 	printf '%s\n' "$output" "$stderr" >"$T/one"
-	run -0 --separate-stderr slareport -j 2 $SLAS $NOW --max-record-bytes 200 "$T/h.ndjson"
+	want=$output
+	assert_equal "${stderr_lines[0]}" "slareport: $T/h.ndjson:$n: line longer than 2000 bytes (--max-record-bytes)"
+	run -0 --separate-stderr slareport -j 2 $SLAS $NOW --max-record-bytes 2000 --reject "$T/r2" "$T/h.ndjson"
 	printf '%s\n' "$output" "$stderr" >"$T/two"
 	cmp "$T/one" "$T/two"
-	run -0 --separate-stderr slareport -j 2 $SLAS $NOW --max-record-bytes 4096 - <"$T/h.ndjson"
-	assert_equal "${stderr_lines[-1]}" "slareport: $(wc -l <"$T/h.ndjson") read, $(($(wc -l <"$T/h.ndjson") - 1)) used, 1 rejected"
+	cmp <(sed 's/"ts":"[^"]*"//' "$T/r1") <(sed 's/"ts":"[^"]*"//' "$T/r2")
+	run -0 --separate-stderr slareport -j 2 $SLAS $NOW --max-record-bytes 2000 - <"$T/h.ndjson"
+	assert_equal "$output" "$want"
+	assert_equal "${stderr_lines[0]}" "slareport: <stdin>:$n: line longer than 2000 bytes (--max-record-bytes)"
 	run -2 slareport -j 0 "$T/h.ndjson"
 	run -2 slareport -j x "$T/h.ndjson"
 }

@@ -113,8 +113,16 @@ struct sr_chunk {
 	size_t nrejs, rejs_cap;
 	uint64_t reads;
 	long lines;
-	int fallback;		/* a line too long: parse the file the plain way */
-	pthread_t tid;
+	char toolong[96];	/* the reject reason of a line over max_line */
+	int done;		/* parsed: the main thread may replay it */
+};
+
+/* The chunks and the threads parsing them, next chunk first. */
+struct sr_par {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct sr_chunk *ck;
+	size_t n, next;
 };
 
 struct sr {
@@ -781,10 +789,15 @@ chunk_main(void *arg)
 
 		line++;
 		if (len > ck->max_line) {
-			ck->fallback = 1;	/* pk_input's truncating reject: not here */
-			break;
-		}
-		if (!blank_line(p, len)) {
+			/* as pk_input: its first max_line bytes, rejected */
+			if (!blank_line(p, ck->max_line)) {
+				ck->reads++;
+				rec.raw = rec.json = p;
+				rec.rawn = rec.jsonn = ck->max_line;
+				rec.line = line;
+				reject(s, &rec, NULL, ck->toolong);
+			}
+		} else if (!blank_line(p, len)) {
 			ck->reads++;
 			rec.raw = rec.json = p;
 			rec.rawn = rec.jsonn = len;
@@ -894,17 +907,7 @@ replay(struct sr *g, struct sr_chunk *ck, long base, uint64_t *reads)
 static void
 chunk_release(struct sr_chunk *ck)
 {
-	size_t i;
-
 	if (ck->s != NULL) {
-		if (ck->fallback) {
-			for (i = 0; i < ck->nev; i++)
-				free(ck->ev[i].text);
-			for (i = 0; i < ck->nrejs; i++) {
-				free(ck->rejs[i].raw);
-				free(ck->rejs[i].why);
-			}
-		}
 		ck->s->m.rules = NULL;
 		ck->s->m.nrules = 0;
 		sr_model_release(&ck->s->m);
@@ -920,6 +923,28 @@ chunk_release(struct sr_chunk *ck)
 	free(ck->ev);
 	free(ck->runrecs);
 	free(ck->rejs);
+	memset(ck, 0, sizeof *ck);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct sr_par *par = arg;
+
+	for (;;) {
+		size_t k;
+
+		pthread_mutex_lock(&par->mu);
+		k = par->next++;
+		pthread_mutex_unlock(&par->mu);
+		if (k >= par->n)
+			return NULL;
+		chunk_main(&par->ck[k]);
+		pthread_mutex_lock(&par->mu);
+		par->ck[k].done = 1;
+		pthread_cond_broadcast(&par->cv);
+		pthread_mutex_unlock(&par->mu);
+	}
 }
 
 static int
@@ -941,19 +966,21 @@ compressed_or_csv(const char *path, const unsigned char *p, size_t n)
 /*
  * Parse path on jobs threads when it is one large regular NDJSON file:
  * 1 done (the model and reject log hold everything, in file order), 0 not
- * done (read it the plain way; nothing was changed).
+ * for this file (read it the plain way; nothing was changed).
  */
 static int
 parse_parallel(struct sr *g, const char *path, int jobs)
 {
 	struct stat st;
-	int fd, k;
+	int fd, t;
+	size_t k, nck;
 	const char *base, *p, *end, *nl;
 	struct sr_chunk *ck;
+	struct sr_par par;
+	pthread_t *tids;
 	struct pk_err e;
 	long lbase = 0;
 	uint64_t reads = 0;
-	int done = 1;
 
 	if (jobs < 2 || strcmp(path, "-") == 0 || g->cli->csv || g->in->csv || g->in->progress == 1)
 		return 0;
@@ -977,9 +1004,13 @@ parse_parallel(struct sr *g, const char *path, int jobs)
 		return 0;
 	}
 	madvise((void *)base, (size_t)st.st_size, MADV_SEQUENTIAL);
-	ck = pk_xcalloc((size_t)jobs, sizeof *ck);
-	for (k = 0, p = base; k < jobs; k++) {
-		const char *to = k == jobs - 1 ? end : base + (size_t)st.st_size / (size_t)jobs * (size_t)(k + 1);
+	/* One chunk a thread. (Replaying early chunks while later ones are
+	 * parsed was slower on 2 cores: the replay's cache misses and the
+	 * parse compete for the same cores and memory.) */
+	nck = (size_t)jobs;
+	ck = pk_xcalloc(nck, sizeof *ck);
+	for (k = 0, p = base; k < nck; k++) {
+		const char *to = k == nck - 1 ? end : base + (size_t)st.st_size / nck * (k + 1);
 
 		if (to < p)
 			to = p;
@@ -991,6 +1022,8 @@ parse_parallel(struct sr *g, const char *path, int jobs)
 		ck[k].end = to;
 		ck[k].name = path;
 		ck[k].max_line = g->in->max_line ? g->in->max_line : (size_t)PK_MAX_RECORD_BYTES_DEFAULT;
+		snprintf(ck[k].toolong, sizeof ck[k].toolong,
+		    "line longer than %zu bytes (--max-record-bytes)", ck[k].max_line);
 		ck[k].s = pk_xcalloc(1, sizeof *ck[k].s);
 		sr_model_init(&ck[k].s->m);
 		ck[k].s->cli = g->cli;
@@ -1008,36 +1041,38 @@ parse_parallel(struct sr *g, const char *path, int jobs)
 		ck[k].s->ck = &ck[k];
 		p = to;
 	}
-	for (k = 1; k < jobs; k++)
-		if (pthread_create(&ck[k].tid, NULL, chunk_main, &ck[k]) != 0) {
+	/* what pk_input_next does on its first call */
+	if (g->in->rej.diag == NULL && !g->in->quiet)
+		g->in->rej.diag = stderr;
+	e.kind = PK_ERR_NONE;
+	e.msg[0] = '\0';
+	if (g->in->rej.tool == NULL &&
+	    pk_reject_open(&g->in->rej, g->in->tool, g->in->reject_path, &e) != 0)
+		pk_die(g->cli, &e);
+	pthread_mutex_init(&par.mu, NULL);
+	pthread_cond_init(&par.cv, NULL);
+	par.ck = ck;
+	par.n = nck;
+	par.next = 0;
+	tids = pk_xcalloc((size_t)jobs, sizeof *tids);
+	for (t = 0; t < jobs; t++)
+		if (pthread_create(&tids[t], NULL, worker_main, &par) != 0) {
 			pk_err_set(&e, PK_ERR_IO, "cannot start a thread");
 			pk_die(g->cli, &e);
 		}
-	chunk_main(&ck[0]);
-	for (k = 1; k < jobs; k++)
-		pthread_join(ck[k].tid, NULL);
-	for (k = 0; k < jobs; k++)
-		if (ck[k].fallback)
-			done = 0;
-	if (done) {
-		/* what pk_input_next does on its first call */
-		if (g->in->rej.diag == NULL && !g->in->quiet)
-			g->in->rej.diag = stderr;
-		e.kind = PK_ERR_NONE;
-		e.msg[0] = '\0';
-		if (g->in->rej.tool == NULL &&
-		    pk_reject_open(&g->in->rej, g->in->tool, g->in->reject_path, &e) != 0)
-			pk_die(g->cli, &e);
-		for (k = 0; k < jobs; k++) {
-			replay(g, &ck[k], lbase, &reads);
-			lbase += ck[k].lines;
-		}
-	}
-	for (k = 0; k < jobs; k++)
+	for (t = 0; t < jobs; t++)
+		pthread_join(tids[t], NULL);
+	for (k = 0; k < nck; k++) {
+		replay(g, &ck[k], lbase, &reads);
+		lbase += ck[k].lines;
 		chunk_release(&ck[k]);
+	}
+	pthread_mutex_destroy(&par.mu);
+	pthread_cond_destroy(&par.cv);
+	free(tids);
 	free(ck);
 	munmap((void *)base, (size_t)st.st_size);
-	return done;
+	return 1;
 }
 
 static void
