@@ -324,6 +324,75 @@ for i in range(20000):
 	[ "$stderr" = "winagg: more than 1000 open window groups (--max-groups 1000): a larger limit, fewer groups, shorter windows or less --lateness" ]
 }
 
+@test "winagg: CSV rows (.csv name, --csv, .csv.gz) give the rows of the NDJSON equivalent; bad rows rejected with their first line" {
+	grep -v -e ',0.5$' -e ',x,' "$W/events.csv" >"$T/clean.csv"
+	mlr --icsv --ojsonl cat "$T/clean.csv" >"$T/clean.ndjson"
+	run -0 winagg -q -T ts --tumble 1m -g campaign -a count,sum:clicks,avg:cost,distinct:user "$T/clean.ndjson"
+	want=$output
+	[ "${#lines[@]}" -eq 5 ]
+	run -0 --separate-stderr winagg -T ts --tumble 1m -g campaign -a count,sum:clicks,avg:cost,distinct:user \
+	    --reject "$T/rej" "$W/events.csv"
+	assert_output "$want"
+	[ "${stderr_lines[0]}" = "winagg: $W/events.csv:9: row has 4 fields, header has 5" ]
+	[ "${stderr_lines[1]}" = "winagg: $W/events.csv:10: field 'clicks' is not a number: \"x\"" ]
+	[ "${stderr_lines[2]}" = "winagg: 9 read, 6 used, 2 rejected, 1 late" ]
+	run -0 jq -c '[.source, .line, .raw, .error]' "$T/rej"
+	assert_output - <<-EOF
+	["$W/events.csv",9,"2026-11-25T10:01:40Z,a,1,0.5","row has 4 fields, header has 5"]
+	["$W/events.csv",10,"2026-11-25T10:02:05Z,a,x,0.5,u1","field 'clicks' is not a number: \"x\""]
+	EOF
+	# a multi-line quoted field: the row is one record, its group "u\n4"
+	run -0 winagg -q -T ts --tumble 1m -g user -a count "$W/events.csv"
+	assert_line '{"window_start":"2026-11-25T10:01:00Z","window_end":"2026-11-25T10:02:00Z","user":"u\n4","count":1}'
+	run -0 sh -c 'winagg -q --csv -T ts --tumble 1m -g campaign -a count,sum:clicks,avg:cost,distinct:user <"$1"' sh "$W/events.csv"
+	assert_output "$want"
+	gzip -c "$W/events.csv" >"$T/e.csv.gz"
+	run -0 winagg -q -j 4 -T ts --tumble 1m -g campaign -a count,sum:clicks,avg:cost,distinct:user "$T/e.csv.gz"
+	assert_output "$want"
+	# without a CSV name or --csv the file is NDJSON: every line rejected
+	cp "$W/events.csv" "$T/events.txt"
+	run -0 --separate-stderr winagg -T ts --tumble 1m -a count "$T/events.txt"
+	[ "${stderr_lines[-1]}" = "winagg: 11 read, 0 used, 11 rejected, 0 late" ]
+}
+
+@test "winagg: a CSV file resumes from --state: header read again, unfinished last row waits" {
+	cat >"$T/all.csv" <<-'EOF'
+	ts,n
+	2026-11-25T10:00:00Z,1
+	2026-11-25T10:00:30Z,2
+	2026-11-25T10:05:00Z,3
+	2026-11-25T10:06:00Z,4
+	EOF
+	winagg -q -T ts --tumble 1m -a count,sum:n --state "$T/one" "$T/all.csv" >"$T/whole"
+	winagg -q -T ts --tumble 1m -a count,sum:n --state "$T/one" --flush "$T/all.csv" >>"$T/whole"
+	[ "$(wc -l <"$T/whole")" -eq 3 ]
+	# the same file in three appends, the second ending mid-row
+	head -c 50 "$T/all.csv" >"$T/f.csv"
+	run -0 winagg -q -T ts --tumble 1m -a count,sum:n --state "$T/st" "$T/f.csv"
+	assert_output ''
+	head -c 80 "$T/all.csv" | tail -c +51 >>"$T/f.csv"
+	run -0 --separate-stderr winagg -v -T ts --tumble 1m -a count,sum:n --state "$T/st" "$T/f.csv"
+	[ "$stderr" = "winagg: 2 read, 2 used, 0 rejected, 0 late" ]
+	printf '%s\n' "$output" >"$T/got"
+	tail -c +81 "$T/all.csv" >>"$T/f.csv"
+	winagg -q -T ts --tumble 1m -a count,sum:n --state "$T/st" "$T/f.csv" >>"$T/got"
+	winagg -q -T ts --tumble 1m -a count,sum:n --state "$T/st" --flush "$T/f.csv" >>"$T/got"
+	cmp "$T/whole" "$T/got"
+}
+
+@test "winagg: --progress draws bytes, rec/s and ETA on stderr, then clears it; -j N too" {
+	pk-gen -n 100000 >"$T/big.ndjson"
+	for j in 1 4; do
+		run -0 --separate-stderr env PIPEKIT_PROGRESS_INTERVAL=0 winagg -j $j -T ts --tumble 1m -a count --progress "$T/big.ndjson"
+		[[ "$stderr" == $'\r'"winagg: "*" MB of "*" MB, "*" rec/s"*$'\r\033[K'"winagg: 100000 read, "* ]]
+		run -0 --separate-stderr env PIPEKIT_PROGRESS_INTERVAL=0 winagg -j $j -T ts --tumble 1m -a count "$T/big.ndjson"
+		[[ "$stderr" != *"rec/s"* ]]
+	done
+	# a pipe has no known size: no line even when asked
+	run -0 --separate-stderr sh -c 'cat "$1" | PIPEKIT_PROGRESS_INTERVAL=0 winagg -T ts --tumble 1m -a count --progress' sh "$T/big.ndjson"
+	[[ "$stderr" != *"rec/s"* ]]
+}
+
 @test "winagg: usage errors" {
 	run -2 --separate-stderr winagg --tumble 1m -a count
 	[ "${stderr_lines[0]}" = "winagg: no event-time field: give -T FIELD" ]

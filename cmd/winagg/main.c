@@ -335,8 +335,8 @@ main(int argc, char *argv[])
 		pk_cli_usage(&cli, "-O DIR keeps its sequence number in the state: give --state FILE too");
 	if (wa.flush && wa.state_path == NULL)
 		pk_cli_usage(&cli, "--flush goes with --state (without it every window is emitted at the end anyway)");
-	if (cli.csv)
-		pk_cli_usage(&cli, "winagg reads NDJSON; convert CSV first (mlr --icsv --ojsonl cat)");
+	if (cli.csv && wa.kafka)
+		pk_cli_usage(&cli, "--csv reads files; Kafka records are JSON");
 	if (wa.outdir) {
 		struct stat st;
 

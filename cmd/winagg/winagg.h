@@ -13,6 +13,7 @@
 #include "lib/input.h"
 #include "lib/json.h"
 #include "lib/kafka.h"
+#include "lib/progress.h"
 #include "lib/reject.h"
 #include "lib/time.h"
 #include "lib/writer.h"
@@ -93,6 +94,9 @@ struct wa {
 	struct inpos *pos;		/* one per operand */
 	struct inpos *old;		/* loaded entries, matched to operands by path */
 	size_t nold;
+
+	struct pk_progress prog;	/* --progress over the files */
+	uint64_t prog_done;		/* bytes of the inputs finished */
 
 	struct pk_writer *w;		/* stdout, or the -O file once opened */
 	char *opath;
