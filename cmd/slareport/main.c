@@ -114,6 +114,7 @@ struct sr_chunk {
 	uint64_t reads;
 	long lines;
 	char toolong[96];	/* the reject reason of a line over max_line */
+	int adopted;		/* its ids are the model's own (the first chunk) */
 	int done;		/* parsed: the main thread may replay it */
 };
 
@@ -868,6 +869,14 @@ replay(struct sr *g, struct sr_chunk *ck, long base, uint64_t *reads)
 	mp.dag = pk_xcalloc(ck->s->m.dag_names.n + 1, sizeof *mp.dag);
 	mp.run = pk_xcalloc(ck->s->m.nruns + 1, sizeof *mp.run);
 	mp.task = pk_xcalloc(ck->s->m.ntasks + 1, sizeof *mp.task);
+	if (ck->adopted) {
+		for (i = 0; i < g->m.dag_names.n; i++)
+			mp.dag[i] = (uint32_t)i + 1;
+		for (i = 0; i < g->m.nruns; i++)
+			mp.run[i] = (uint32_t)i + 1;
+		for (i = 0; i < g->m.ntasks; i++)
+			mp.task[i] = (uint32_t)i + 1;
+	}
 	for (i = 0; i < ck->nev; i++) {
 		struct sr_ev *ev = &ck->ev[i];
 
@@ -1062,6 +1071,36 @@ parse_parallel(struct sr *g, const char *path, int jobs)
 		}
 	for (t = 0; t < jobs; t++)
 		pthread_join(tids[t], NULL);
+	/*
+	 * The first chunk's names, runs and tasks, interned in file order as
+	 * the model would have, become the model's: an empty model has no ids
+	 * to disagree with, and a parse thread leaves runs and tasks as
+	 * sr_run and sr_task made them (only replay changes them).
+	 */
+	if (g->m.dag_names.n == 0 && g->m.task_names.n == 0 && g->m.run_names.n == 0 &&
+	    g->m.ntasks == 0 && g->m.nruns == 0) {
+		struct sr_model *l = &ck[0].s->m;
+		struct sr_intern ti;
+		void *pt;
+		size_t n;
+
+#define SWAP(a, b, tmp) ((tmp) = (a), (a) = (b), (b) = (tmp))
+		SWAP(g->m.dag_names, l->dag_names, ti);
+		SWAP(g->m.task_names, l->task_names, ti);
+		SWAP(g->m.run_names, l->run_names, ti);
+		pt = g->m.tasks, g->m.tasks = l->tasks, l->tasks = pt;
+		SWAP(g->m.ntasks, l->ntasks, n);
+		SWAP(g->m.tasks_cap, l->tasks_cap, n);
+		pt = g->m.runs, g->m.runs = l->runs, l->runs = pt;
+		SWAP(g->m.nruns, l->nruns, n);
+		SWAP(g->m.runs_cap, l->runs_cap, n);
+#undef SWAP
+		ck[0].adopted = 1;
+		/* the events refer to the ids: the maps need the model's counts */
+		ck[0].s->m.dag_names.n = g->m.dag_names.n;
+		ck[0].s->m.nruns = g->m.nruns;
+		ck[0].s->m.ntasks = g->m.ntasks;
+	}
 	for (k = 0; k < nck; k++) {
 		replay(g, &ck[k], lbase, &reads);
 		lbase += ck[k].lines;
