@@ -7,12 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "lib/cli.h"
 #include "lib/csvrec.h"
+#include "lib/progress.h"
 
 static char stdin_name[] = "-";
 static char *stdin_operand[] = { stdin_name };
@@ -28,15 +26,6 @@ pk_input_operands(struct pk_input *in, int n, char **paths)
 		in->npaths = (size_t)n;
 	}
 	in->cur = 0;
-}
-
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static int
@@ -56,75 +45,13 @@ is_csv_name(const char *p)
 static void
 start_progress(struct pk_input *in)
 {
-	struct stat st;
-	const char *env;
-	size_t i;
-
-	if (in->progress == 0 || (in->progress < 0 && !isatty(2)))
-		return;
-	in->total_size = 0;
-	for (i = 0; i < in->npaths; i++) {
-		const char *p = in->paths[i];
-
-		if (strcmp(p, "-") == 0 ? fstat(0, &st) : stat(p, &st))
-			return;
-		if (!S_ISREG(st.st_mode))
-			return;
-		in->total_size += (uint64_t)st.st_size;
-	}
-	if (in->total_size == 0)
-		return;
-	in->prog_start = mono();
-	/* PIPEKIT_PROGRESS_INTERVAL (seconds) exists for the tests. */
-	in->prog_every = 0.5;
-	if ((env = getenv("PIPEKIT_PROGRESS_INTERVAL")) != NULL)
-		in->prog_every = atof(env);
-	in->prog_next = in->prog_start + in->prog_every;
-	in->prog_shown = 1;
-}
-
-static void
-human(char *out, size_t n, double v)
-{
-	const char *u = "B";
-
-	if (v >= 1e9) { v /= 1e9; u = "GB"; }
-	else if (v >= 1e6) { v /= 1e6; u = "MB"; }
-	else if (v >= 1e3) { v /= 1e3; u = "kB"; }
-	snprintf(out, n, "%.1f %s", v, u);
-}
-
-static void
-show_progress(struct pk_input *in)
-{
-	double t = mono(), el, rate, done;
-	char a[32], b[32];
-
-	if (t < in->prog_next)
-		return;
-	in->prog_next = t + in->prog_every;
-	done = (double)in->done_size + (in->r ? (double)pk_reader_raw_pos(in->r) : 0);
-	el = t - in->prog_start;
-	rate = el > 0 ? (double)in->rej.read / el : 0;
-	human(a, sizeof a, done);
-	human(b, sizeof b, (double)in->total_size);
-	if (done > 0 && done < (double)in->total_size) {
-		double eta = el * ((double)in->total_size - done) / done;
-
-		fprintf(stderr, "\r%s: %s of %s, %.0f rec/s, ETA %d:%02d\033[K", in->tool, a, b,
-		    rate, (int)eta / 60, (int)eta % 60);
-	} else {
-		fprintf(stderr, "\r%s: %s of %s, %.0f rec/s\033[K", in->tool, a, b, rate);
-	}
+	pk_progress_start(&in->prog, in->tool, in->progress, in->paths, in->npaths);
 }
 
 static void
 end_progress(struct pk_input *in)
 {
-	if (in->prog_shown) {
-		fprintf(stderr, "\r\033[K");
-		in->prog_shown = 0;
-	}
+	pk_progress_end(&in->prog);
 }
 
 static int
@@ -335,8 +262,9 @@ pk_input_next(struct pk_input *in, const struct pk_rec **rec, struct pk_err *err
 			in->cur++;
 			continue;
 		}
-		if (in->prog_shown && (++in->prog_tick & 0xffff) == 0)
-			show_progress(in);
+		if (in->prog.on && (++in->prog_tick & 0xffff) == 0)
+			pk_progress_show(&in->prog, in->done_size +
+			    (in->r ? pk_reader_raw_pos(in->r) : 0), in->rej.read);
 		if (in->cur_csv) {
 			const char *json, *raw;
 			size_t jn, rawn;

@@ -10,6 +10,7 @@
 
 #include "lib/err.h"
 #include "lib/json.h"
+#include "lib/progress.h"
 #include "lib/reader.h"
 #include "lib/reject.h"
 
@@ -58,10 +59,9 @@ struct pk_input {
 	int cur_csv;
 	struct pk_rec rec;
 	int opened;
-	uint64_t total_size, done_size;
-	double prog_next, prog_start, prog_every;
+	uint64_t done_size;
+	struct pk_progress prog;
 	unsigned prog_tick;
-	int prog_shown;
 	struct pk_buf doc;	/* PK_IN_DOCUMENT: the whole file */
 	struct pk_jval docarr;
 	size_t docpos;
@@ -70,7 +70,7 @@ struct pk_input {
 };
 
 #define PK_INPUT_INIT { NULL, NULL, 0, 0, 0, 0, 0, -1, 0, NULL, PK_REJECT_INIT, NULL, NULL, \
-	NULL, NULL, 0, { NULL, 0, NULL, 0, NULL, 0, 0, PK_JDOC_INIT }, 0, 0, 0, 0, 0, 0, 0, 0, \
+	NULL, NULL, 0, { NULL, 0, NULL, 0, NULL, 0, 0, PK_JDOC_INIT }, 0, 0, PK_PROGRESS_INIT, 0, \
 	PK_BUF_INIT, { PK_J_NONE, 0, NULL, 0 }, 0, 0, 0 }
 
 /* Operands (borrowed; argv). n == 0 means stdin. */
