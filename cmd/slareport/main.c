@@ -114,7 +114,6 @@ struct sr_chunk {
 	uint64_t reads;
 	long lines;
 	char toolong[96];	/* the reject reason of a line over max_line */
-	int adopted;		/* its ids are the model's own (the first chunk) */
 	int done;		/* parsed: the main thread may replay it */
 };
 
@@ -775,6 +774,8 @@ chunk_main(void *arg)
 	struct pk_err perr;
 	const char *p = ck->p;
 	long line = 0;
+	/* the first chunk is the model's own: counted and applied directly */
+	uint64_t *reads = s->ck ? &ck->reads : &s->in->rej.read;
 
 	memset(&rec, 0, sizeof rec);
 	{
@@ -792,14 +793,14 @@ chunk_main(void *arg)
 		if (len > ck->max_line) {
 			/* as pk_input: its first max_line bytes, rejected */
 			if (!blank_line(p, ck->max_line)) {
-				ck->reads++;
+				(*reads)++;
 				rec.raw = rec.json = p;
 				rec.rawn = rec.jsonn = ck->max_line;
 				rec.line = line;
 				reject(s, &rec, NULL, ck->toolong);
 			}
 		} else if (!blank_line(p, len)) {
-			ck->reads++;
+			(*reads)++;
 			rec.raw = rec.json = p;
 			rec.rawn = rec.jsonn = len;
 			rec.line = line;
@@ -869,14 +870,6 @@ replay(struct sr *g, struct sr_chunk *ck, long base, uint64_t *reads)
 	mp.dag = pk_xcalloc(ck->s->m.dag_names.n + 1, sizeof *mp.dag);
 	mp.run = pk_xcalloc(ck->s->m.nruns + 1, sizeof *mp.run);
 	mp.task = pk_xcalloc(ck->s->m.ntasks + 1, sizeof *mp.task);
-	if (ck->adopted) {
-		for (i = 0; i < g->m.dag_names.n; i++)
-			mp.dag[i] = (uint32_t)i + 1;
-		for (i = 0; i < g->m.nruns; i++)
-			mp.run[i] = (uint32_t)i + 1;
-		for (i = 0; i < g->m.ntasks; i++)
-			mp.task[i] = (uint32_t)i + 1;
-	}
 	for (i = 0; i < ck->nev; i++) {
 		struct sr_ev *ev = &ck->ev[i];
 
@@ -1013,13 +1006,19 @@ parse_parallel(struct sr *g, const char *path, int jobs)
 		return 0;
 	}
 	madvise((void *)base, (size_t)st.st_size, MADV_SEQUENTIAL);
-	/* One chunk a thread. (Replaying early chunks while later ones are
-	 * parsed was slower on 2 cores: the replay's cache misses and the
-	 * parse compete for the same cores and memory.) */
+	/*
+	 * One chunk a thread. The main thread reads the first one straight
+	 * into the model, as pk_input would; the others are parsed on their
+	 * own threads and replayed after it, so the first chunk is a little
+	 * smaller (weight 9 against 10). (Replaying chunks while later ones
+	 * were still parsed was slower on 2 cores: the replay's cache misses
+	 * and the parse compete for the same cores and memory.)
+	 */
 	nck = (size_t)jobs;
 	ck = pk_xcalloc(nck, sizeof *ck);
 	for (k = 0, p = base; k < nck; k++) {
-		const char *to = k == nck - 1 ? end : base + (size_t)st.st_size / nck * (k + 1);
+		uint64_t w = 9 + 10 * (uint64_t)k, wall = 9 + 10 * (uint64_t)(nck - 1);
+		const char *to = k == nck - 1 ? end : base + (size_t)((uint64_t)st.st_size * w / wall);
 
 		if (to < p)
 			to = p;
@@ -1033,6 +1032,11 @@ parse_parallel(struct sr *g, const char *path, int jobs)
 		ck[k].max_line = g->in->max_line ? g->in->max_line : (size_t)PK_MAX_RECORD_BYTES_DEFAULT;
 		snprintf(ck[k].toolong, sizeof ck[k].toolong,
 		    "line longer than %zu bytes (--max-record-bytes)", ck[k].max_line);
+		if (k == 0) {
+			ck[k].s = g;
+			p = to;
+			continue;
+		}
 		ck[k].s = pk_xcalloc(1, sizeof *ck[k].s);
 		sr_model_init(&ck[k].s->m);
 		ck[k].s->cli = g->cli;
@@ -1062,46 +1066,20 @@ parse_parallel(struct sr *g, const char *path, int jobs)
 	pthread_cond_init(&par.cv, NULL);
 	par.ck = ck;
 	par.n = nck;
-	par.next = 0;
+	par.next = 1;
 	tids = pk_xcalloc((size_t)jobs, sizeof *tids);
-	for (t = 0; t < jobs; t++)
+	for (t = 1; t < jobs; t++)
 		if (pthread_create(&tids[t], NULL, worker_main, &par) != 0) {
 			pk_err_set(&e, PK_ERR_IO, "cannot start a thread");
 			pk_die(g->cli, &e);
 		}
-	for (t = 0; t < jobs; t++)
+	chunk_main(&ck[0]);
+	lbase = ck[0].lines;
+	reads = g->in->rej.read;
+	ck[0].s = NULL;
+	for (t = 1; t < jobs; t++)
 		pthread_join(tids[t], NULL);
-	/*
-	 * The first chunk's names, runs and tasks, interned in file order as
-	 * the model would have, become the model's: an empty model has no ids
-	 * to disagree with, and a parse thread leaves runs and tasks as
-	 * sr_run and sr_task made them (only replay changes them).
-	 */
-	if (g->m.dag_names.n == 0 && g->m.task_names.n == 0 && g->m.run_names.n == 0 &&
-	    g->m.ntasks == 0 && g->m.nruns == 0) {
-		struct sr_model *l = &ck[0].s->m;
-		struct sr_intern ti;
-		void *pt;
-		size_t n;
-
-#define SWAP(a, b, tmp) ((tmp) = (a), (a) = (b), (b) = (tmp))
-		SWAP(g->m.dag_names, l->dag_names, ti);
-		SWAP(g->m.task_names, l->task_names, ti);
-		SWAP(g->m.run_names, l->run_names, ti);
-		pt = g->m.tasks, g->m.tasks = l->tasks, l->tasks = pt;
-		SWAP(g->m.ntasks, l->ntasks, n);
-		SWAP(g->m.tasks_cap, l->tasks_cap, n);
-		pt = g->m.runs, g->m.runs = l->runs, l->runs = pt;
-		SWAP(g->m.nruns, l->nruns, n);
-		SWAP(g->m.runs_cap, l->runs_cap, n);
-#undef SWAP
-		ck[0].adopted = 1;
-		/* the events refer to the ids: the maps need the model's counts */
-		ck[0].s->m.dag_names.n = g->m.dag_names.n;
-		ck[0].s->m.nruns = g->m.nruns;
-		ck[0].s->m.ntasks = g->m.ntasks;
-	}
-	for (k = 0; k < nck; k++) {
+	for (k = 1; k < nck; k++) {
 		replay(g, &ck[k], lbase, &reads);
 		lbase += ck[k].lines;
 		chunk_release(&ck[k]);
