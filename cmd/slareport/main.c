@@ -776,6 +776,7 @@ chunk_main(void *arg)
 	long line = 0;
 	/* the first chunk is the model's own: counted and applied directly */
 	uint64_t *reads = s->ck ? &ck->reads : &s->in->rej.read;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), dropped = (uintptr_t)ck->p & ~(page - 1);
 
 	memset(&rec, 0, sizeof rec);
 	{
@@ -810,6 +811,15 @@ chunk_main(void *arg)
 				add_record(s, &rec, &rec.doc, NULL);
 		}
 		p = nl ? nl + 1 : ck->end;
+		/* nothing points into the mapping once a line is done (held and
+		 * rejected text is copied): let go of the pages behind us, so the
+		 * file does not count as the program's memory */
+		if ((uintptr_t)p - dropped >= ((uintptr_t)32 << 20)) {
+			uintptr_t to = (uintptr_t)p & ~(page - 1);
+
+			madvise((void *)dropped, to - dropped, MADV_DONTNEED);
+			dropped = to;
+		}
 	}
 	ck->lines = line;
 	pk_jdoc_release(&rec.doc);
