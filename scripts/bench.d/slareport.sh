@@ -3,6 +3,8 @@
 # p95 duration of 1M generated Airflow task instances (REST v2 items, one
 # per line; highest try per instance; deadline = run_after + SLA).
 # Criterion (issue 11): slareport at least as fast as DuckDB, same run.
+# Both use every core: DuckDB its threads, slareport -j (default: cores)
+# for one large plain file.
 # DuckDB comes from npm (@duckdb/node-api), installed into BENCH_DIR when
 # missing; without node/npm or network the piece is skipped, and says so.
 # shellcheck source=scripts/bench.d/lib.sh
