@@ -271,6 +271,20 @@ pk_buf_add_base64(struct pk_buf *b, const void *data, size_t n)
 }
 
 void
+pk_buf_add_json_bytes(struct pk_buf *b, const void *data, size_t n)
+{
+	if (data == NULL) {
+		pk_buf_adds(b, "null");
+	} else if (pk_utf8_valid(data, n)) {
+		pk_buf_add_json_str(b, data, n);
+	} else {
+		pk_buf_adds(b, "{\"base64\":\"");
+		pk_buf_add_base64(b, data, n);
+		pk_buf_adds(b, "\"}");
+	}
+}
+
+void
 pk_buf_add_double(struct pk_buf *b, double v)
 {
 	char tmp[40];

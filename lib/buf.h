@@ -36,6 +36,9 @@ void pk_buf_add_i64(struct pk_buf *b, int64_t v);
  * valid UTF-8 are written as U+FFFD; use pk_buf_add_base64 to keep them. */
 void pk_buf_add_json_str(struct pk_buf *b, const char *s, size_t n);
 void pk_buf_add_base64(struct pk_buf *b, const void *data, size_t n);
+/* Bytes as pipekit writes them in JSON (DESIGN.md, "Kafka records as
+ * NDJSON"): a string when they are UTF-8, else {"base64":"..."}; NULL is null. */
+void pk_buf_add_json_bytes(struct pk_buf *b, const void *data, size_t n);
 /* A double as JSON: shortest text that round-trips, integers without ".0",
  * non-finite values as null. */
 void pk_buf_add_double(struct pk_buf *b, double v);

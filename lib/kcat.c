@@ -21,27 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void
-add_bytes(struct pk_buf *out, const void *p, size_t n)
-{
-	if (p == NULL) {
-		pk_buf_add(out, "null", 4);
-	} else if (pk_utf8_valid(p, n)) {
-		pk_buf_add_json_str(out, p, n);
-	} else {
-		pk_buf_add(out, "{\"base64\":\"", 11);
-		pk_buf_add_base64(out, p, n);
-		pk_buf_add(out, "\"}", 2);
-	}
-}
-
 void
 pk_kcat_write(struct pk_buf *out, const struct pk_krec *r)
 {
 	size_t i;
 
 	pk_buf_add(out, "{\"topic\":", 9);
-	add_bytes(out, r->topic ? r->topic : "", r->topic ? r->topiclen : 0);
+	pk_buf_add_json_bytes(out, r->topic ? r->topic : "", r->topic ? r->topiclen : 0);
 	pk_buf_add(out, ",\"partition\":", 13);
 	pk_buf_add_i64(out, r->partition);
 	pk_buf_add(out, ",\"offset\":", 10);
@@ -60,17 +46,17 @@ pk_kcat_write(struct pk_buf *out, const struct pk_krec *r)
 		for (i = 0; i < r->nhdrs; i++) {
 			if (i > 0)
 				pk_buf_addc(out, ',');
-			add_bytes(out, r->hdrs[i].name ? r->hdrs[i].name : "",
+			pk_buf_add_json_bytes(out, r->hdrs[i].name ? r->hdrs[i].name : "",
 			    r->hdrs[i].name ? r->hdrs[i].namelen : 0);
 			pk_buf_addc(out, ',');
-			add_bytes(out, r->hdrs[i].value, r->hdrs[i].len);
+			pk_buf_add_json_bytes(out, r->hdrs[i].value, r->hdrs[i].len);
 		}
 		pk_buf_addc(out, ']');
 	}
 	pk_buf_add(out, ",\"key\":", 7);
-	add_bytes(out, r->key, r->keylen);
+	pk_buf_add_json_bytes(out, r->key, r->keylen);
 	pk_buf_add(out, ",\"payload\":", 11);
-	add_bytes(out, r->payload, r->len);
+	pk_buf_add_json_bytes(out, r->payload, r->len);
 	pk_buf_add(out, "}\n", 2);
 }
 

@@ -612,18 +612,6 @@ decide_ledger(struct R *r, struct rdctx *c, struct entry *e)
 }
 
 static void
-add_bytes(struct pk_buf *b, const void *p, size_t n)
-{
-	if (pk_utf8_valid(p, n)) {
-		pk_buf_add_json_str(b, p, n);
-	} else {
-		pk_buf_adds(b, "{\"base64\":\"");
-		pk_buf_add_base64(b, p, n);
-		pk_buf_adds(b, "\"}");
-	}
-}
-
-static void
 plan_line(struct R *r, struct entry *e, const char *action)
 {
 	struct pk_err err = PK_ERR_INIT;
@@ -677,7 +665,7 @@ plan_line(struct R *r, struct entry *e, const char *action)
 		}
 		pk_buf_adds(b, ",\"key\":");
 		if (e->L.has_key)
-			add_bytes(b, e->L.key.p ? e->L.key.p : "", e->L.key.len);
+			pk_buf_add_json_bytes(b, e->L.key.p ? e->L.key.p : "", e->L.key.len);
 		else
 			pk_buf_adds(b, "null");
 	}

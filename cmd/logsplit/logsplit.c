@@ -194,20 +194,6 @@ record_key(struct ls *ls, const struct pk_rec *rec, struct pk_err *kerr)
 	    &ls->key, kerr);
 }
 
-/* Annotation line for stdout (no -O, no -b): bytes as a string when they
- * are UTF-8, else {"base64":..} as kcat envelopes do in pipekit. */
-static void
-add_bytes(struct pk_buf *b, const void *p, size_t n)
-{
-	if (pk_utf8_valid(p, n)) {
-		pk_buf_add_json_str(b, p, n);
-	} else {
-		pk_buf_adds(b, "{\"base64\":\"");
-		pk_buf_add_base64(b, p, n);
-		pk_buf_adds(b, "\"}");
-	}
-}
-
 static void
 on_delivery(void *arg, const struct pk_kdr *dr)
 {
@@ -662,12 +648,12 @@ main(int argc, char *argv[])
 			pk_buf_reset(&ls.line);
 			pk_buf_printf(&ls.line, "{\"partition\":%ld,\"key\":", (long)part);
 			if (sent != NULL)
-				add_bytes(&ls.line, sent, sentn);
+				pk_buf_add_json_bytes(&ls.line, sent, sentn);
 			else
 				pk_buf_adds(&ls.line, "null");
 			pk_buf_adds(&ls.line, ",\"record\":");
 			if (ls.use_regex)
-				add_bytes(&ls.line, data, n);
+				pk_buf_add_json_bytes(&ls.line, data, n);
 			else
 				pk_buf_add(&ls.line, data, n);
 			pk_buf_addc(&ls.line, '}');

@@ -33,13 +33,7 @@ emit(struct sk *sk, struct pk_buf *b)
 void
 sk_add_key(struct pk_buf *b, const void *p, size_t n)
 {
-	if (pk_utf8_valid(p, n)) {
-		pk_buf_add_json_str(b, p, n);
-	} else {
-		pk_buf_adds(b, "{\"base64\":\"");
-		pk_buf_add_base64(b, p, n);
-		pk_buf_adds(b, "\"}");
-	}
+	pk_buf_add_json_bytes(b, p ? p : "", n);	/* an empty key is "", never null */
 }
 
 static double

@@ -101,6 +101,17 @@ main(void)
 	is_str(b64("foobar", 6), "Zm9vYmFy", "base64: foobar");
 	is_str(b64("\xff\xfe\x00", 3), "//4A", "base64: high bytes");
 
+	/* bytes: a string when UTF-8, else {"base64":..}, NULL as null */
+	pk_buf_reset(&b);
+	pk_buf_add_json_bytes(&b, "k\xc3\xa9", 3);
+	pk_buf_addc(&b, ' ');
+	pk_buf_add_json_bytes(&b, "\xff\x00", 2);
+	pk_buf_addc(&b, ' ');
+	pk_buf_add_json_bytes(&b, NULL, 0);
+	pk_buf_addc(&b, ' ');
+	pk_buf_add_json_bytes(&b, "", 0);
+	is_str(b.p, "\"k\xc3\xa9\" {\"base64\":\"/wA=\"} null \"\"", "json bytes: UTF-8, binary, NULL, empty");
+
 	/* numbers */
 	is_str(i64(0), "0", "i64: 0");
 	is_str(i64(-42), "-42", "i64: negative");
