@@ -444,6 +444,23 @@ pk_part_hash(enum pk_partitioner how, const void *key, size_t keyn, int32_t part
 	}
 }
 
+/* Per lib/hash.h's pk_partition_*: Java's toPositive for murmur2, the
+ * unsigned hash for the others; the reduction is an unsigned remainder. */
+uint32_t
+pk_part_hash32(enum pk_partitioner how, const void *key, size_t keyn)
+{
+	switch (how) {
+	case PK_PART_MURMUR2:
+		return pk_murmur2(key, keyn) & 0x7fffffffU;
+	case PK_PART_FNV1A:
+		return pk_fnv1a(key, keyn);
+	case PK_PART_CRC32:
+		return pk_crc32(key, keyn);
+	default:
+		return 0;
+	}
+}
+
 /* splitmix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number
  * generators", OOPSLA 2014): a full-period 64-bit generator. */
 static uint64_t

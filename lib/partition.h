@@ -139,6 +139,10 @@ uint32_t pk_part_salt_of(const struct pk_part *p, const void *key, size_t keyn);
 /* The partition of key bytes under a hashing partitioner, without counters
  * or salting (what-if simulations): 0..partitions-1, or -1 for random/roundrobin. */
 int32_t pk_part_hash(enum pk_partitioner how, const void *key, size_t keyn, int32_t partitions);
+/* The value a hashing partitioner reduces modulo the partition count
+ * (pk_part_hash == pk_part_hash32 % partitions), so a what-if over several
+ * counts hashes a key once; 0 for random/roundrobin. */
+uint32_t pk_part_hash32(enum pk_partitioner how, const void *key, size_t keyn);
 
 /*
  * The partition of one record. key NULL is a null key (the null policy

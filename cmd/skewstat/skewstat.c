@@ -168,28 +168,6 @@ parse_partitioners(struct pk_cli *cli, const char *arg, enum pk_partitioner **ou
 	}
 }
 
-/*
- * The value a hashing partitioner reduces modulo N, per lib/hash.h's
- * definitions of pk_partition_murmur2/fnv1a/crc32 (Java's toPositive for
- * murmur2; unsigned for the others): computed once per record and
- * partitioner, then taken modulo each what-if N. tests/skewstat.bats checks
- * every what-if row against a run with that -n and against logsplit.
- */
-static uint32_t
-raw_hash(enum pk_partitioner how, const void *key, size_t n)
-{
-	switch (how) {
-	case PK_PART_MURMUR2:
-		return pk_murmur2(key, n) & 0x7fffffffU;
-	case PK_PART_FNV1A:
-		return pk_fnv1a(key, n);
-	case PK_PART_CRC32:
-		return pk_crc32(key, n);
-	default:
-		return 0;
-	}
-}
-
 static int
 hashing(enum pk_partitioner how)
 {
@@ -237,10 +215,10 @@ add_record(struct sk *sk, struct recs *r, struct pk_input *in, const struct pk_r
 			pk_part_choose(&r->salter, k, r->key.len, &sent, &sentn);
 		for (h = 0; h < 3; h++) {
 			if (r->need[h][0] || (r->need[h][1] && sent == k))
-				r->hv[h][0] = raw_hash((enum pk_partitioner)h, k, r->key.len);
+				r->hv[h][0] = pk_part_hash32((enum pk_partitioner)h, k, r->key.len);
 			if (r->need[h][1])
 				r->hv[h][1] = sent == k ? r->hv[h][0] :
-				    raw_hash((enum pk_partitioner)h, sent, sentn);
+				    pk_part_hash32((enum pk_partitioner)h, sent, sentn);
 		}
 	}
 	sk->key_total++;

@@ -416,6 +416,27 @@ test_hot_keys(void)
 	pk_part_release(&p);
 }
 
+/* skewstat hashes once and reduces per what-if count: the two must agree. */
+static void
+test_hash32(void)
+{
+	static const enum pk_partitioner hows[] = { PK_PART_MURMUR2, PK_PART_FNV1A, PK_PART_CRC32 };
+	static const int32_t ns[] = { 1, 3, 6, 12, 32, 1000 };
+	char key[32];
+	size_t h, i, k, bad = 0, len;
+
+	for (i = 0; i < 20000; i++) {
+		len = (size_t)snprintf(key, sizeof key, "key-%zu-\xc3\xa9", i * 7919);
+		for (h = 0; h < 3; h++)
+			for (k = 0; k < 6; k++)
+				if ((int32_t)(pk_part_hash32(hows[h], key, len) % (uint32_t)ns[k]) !=
+				    pk_part_hash(hows[h], key, len, ns[k]))
+					bad++;
+	}
+	is_int(bad, 0, "hash32 %% N equals pk_part_hash for murmur2, fnv1a, crc32 and 6 counts");
+	is_int(pk_part_hash32(PK_PART_ROUNDROBIN, "k", 1), 0, "no hash for roundrobin");
+}
+
 int
 main(void)
 {
@@ -427,5 +448,6 @@ main(void)
 	test_partitioners();
 	test_salt();
 	test_hot_keys();
+	test_hash32();
 	return tap_done();
 }
