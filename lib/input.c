@@ -62,6 +62,8 @@ open_next(struct pk_input *in, struct pk_err *err)
 	in->r = pk_reader_open(path, in->max_line, err);
 	if (in->r == NULL)
 		return -1;
+	if (in->on_wait != NULL)
+		pk_reader_on_wait(in->r, in->on_wait, in->wait_arg);
 	in->cur_csv = !(in->flags & PK_IN_LINES) && (in->csv || is_csv_name(path));
 	if (in->cur_csv) {
 		in->csvp = pk_csv_new(in->r, ',');

@@ -52,6 +52,9 @@ struct pk_input {
 	 * return 0 to go on, -1 to stop with err. */
 	int (*on_open)(struct pk_input *in, struct pk_reader *r, void *ctx, struct pk_err *err);
 	void *ctx;
+	/* Called when the input would wait for more data (pk_reader_on_wait). */
+	void (*on_wait)(void *arg);
+	void *wait_arg;
 
 	/* private */
 	struct pk_reader *r;
@@ -70,7 +73,7 @@ struct pk_input {
 };
 
 #define PK_INPUT_INIT { NULL, NULL, 0, 0, 0, 0, 0, -1, 0, NULL, PK_REJECT_INIT, NULL, NULL, \
-	NULL, NULL, 0, { NULL, 0, NULL, 0, NULL, 0, 0, PK_JDOC_INIT }, 0, 0, PK_PROGRESS_INIT, 0, \
+	NULL, NULL, NULL, NULL, 0, { NULL, 0, NULL, 0, NULL, 0, 0, PK_JDOC_INIT }, 0, 0, PK_PROGRESS_INIT, 0, \
 	PK_BUF_INIT, { PK_J_NONE, 0, NULL, 0 }, 0, 0, 0 }
 
 /* Operands (borrowed; argv). n == 0 means stdin. */

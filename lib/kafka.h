@@ -128,7 +128,8 @@ struct pk_kprod;
 /*
  * A producer. Unless the configuration says otherwise: enable.idempotence
  * =true, acks=all, partitioner=murmur2_random (Java's placement of keys),
- * queue.buffering.max.messages=10000 (memory bounded, see kafka.c).
+ * queue.buffering.max.messages=10000 (memory bounded) and linger.ms=1
+ * (see kafka.c).
  * With transactional.id set it is a transactional producer: call
  * pk_kprod_txn_init before the first transaction. on_dr may be NULL.
  * Returns a new producer (free with pk_kprod_close), or NULL with err
@@ -140,9 +141,15 @@ struct pk_kprod *pk_kprod_new(const struct pk_kconf *c, pk_kdr_fn *on_dr, void *
  * Queue one message (key, value and headers are copied). Blocks, serving
  * delivery reports, while the local queue is full. 0, or -1 with err (KAFKA:
  * a fatal producer error, unknown topic or partition, message too large).
+ * A message with no headers and no timestamp, to a non-transactional
+ * producer, may be held in a batch until the next send fills it or the
+ * next pk_kprod_poll/flush/close; librdkafka refusing such a message (too
+ * large, no such partition) is reported as a failed delivery instead of
+ * by -1. A caller about to wait for input calls pk_kprod_poll(p, 0).
  */
 int pk_kprod_send(struct pk_kprod *p, const struct pk_kmsg *m, struct pk_err *err);
-/* Serve delivery reports for up to timeout_ms. Returns how many were served. */
+/* Hand on batched messages, then serve delivery reports for up to
+ * timeout_ms. Returns how many reports were served. */
 int pk_kprod_poll(struct pk_kprod *p, int timeout_ms);
 /* Wait until nothing is outstanding (timeout_ms < 0: as long as it takes). 0 or -1. */
 int pk_kprod_flush(struct pk_kprod *p, int timeout_ms, struct pk_err *err);

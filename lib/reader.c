@@ -64,6 +64,9 @@ struct pk_reader {
 
 	int failed;
 	struct pk_err saved;	/* repeated on every call after a failure */
+
+	void (*on_wait)(void *arg);
+	void *wait_arg;
 };
 
 static struct pk_reader *
@@ -101,6 +104,13 @@ read_fd(struct pk_reader *r, void *dst, size_t n)
 	struct pollfd pfd;
 	ssize_t got;
 
+	if (r->on_wait != NULL && !r->regular) {
+		pfd.fd = r->fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 0) == 0)
+			r->on_wait(r->wait_arg);
+	}
 	while ((got = read(r->fd, dst, n)) < 0) {
 		if (errno == EINTR)
 			continue;
@@ -645,6 +655,13 @@ pk_reader_ident(const struct pk_reader *r, dev_t *dev, ino_t *ino)
 {
 	*dev = r->dev;
 	*ino = r->ino;
+}
+
+void
+pk_reader_on_wait(struct pk_reader *r, void (*fn)(void *arg), void *arg)
+{
+	r->on_wait = fn;
+	r->wait_arg = arg;
 }
 
 void

@@ -73,6 +73,12 @@ enum pk_compression pk_reader_compression(const struct pk_reader *r);
 int pk_reader_seek(struct pk_reader *r, uint64_t offset, long lineno, struct pk_err *err);
 /* Device and inode of an opened file (0,0 for stdin pipes and memory). */
 void pk_reader_ident(const struct pk_reader *r, dev_t *dev, ino_t *ino);
+/*
+ * fn(arg) is called whenever the next read of a pipe, terminal or socket
+ * would wait for data (never for regular files or memory): the moment to
+ * hand on what is batched, since nothing more may come for a while.
+ */
+void pk_reader_on_wait(struct pk_reader *r, void (*fn)(void *arg), void *arg);
 void pk_reader_free(struct pk_reader *r);
 
 #endif

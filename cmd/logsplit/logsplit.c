@@ -209,6 +209,12 @@ on_delivery(void *arg, const struct pk_kdr *dr)
 		ls->misplaced++;
 }
 
+static void
+push_produced(void *prod)
+{
+	pk_kprod_poll(prod, 0);
+}
+
 /* -X dump: the producer's effective configuration, then exit (as kcat). */
 static void
 kafka_dump(struct ls *ls)
@@ -548,9 +554,12 @@ main(int argc, char *argv[])
 	if (hot_keys != NULL && pk_part_hot_keys(&ls.part, hot_keys, (uint32_t)salt_factor, &err) < 0)
 		pk_die(&cli, &err);
 
-	if (ls.topic != NULL)
+	if (ls.topic != NULL) {
 		kafka_setup(&ls, nopt);
-	else
+		/* Records batched for the producer go out before a pipe makes us wait. */
+		in.on_wait = push_produced;
+		in.wait_arg = ls.prod;
+	} else
 		ls.part.partitions = (int32_t)nopt;
 	if (pk_part_check(&ls.part, &err) < 0)
 		pk_cli_usage(&cli, "%s", err.msg);

@@ -18,6 +18,7 @@
  * has printed (after flushing stdout). -X dump prints the configuration.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,9 @@ struct lines {
 	int eof;
 };
 
+/* The producer to push (pk_kprod_poll) before stdin makes us wait. */
+static struct pk_kprod *waiting_prod;
+
 /* 1 with the line in *line and *n (newline removed), 0 at end. */
 static int
 next_line(struct lines *r, char **line, size_t *n)
@@ -120,6 +124,12 @@ next_line(struct lines *r, char **line, size_t *n)
 			}
 			r->cap *= 2;
 			r->buf = pk_xrealloc(r->buf, r->cap);
+		}
+		if (waiting_prod != NULL) {
+			struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
+
+			if (poll(&pfd, 1, 0) == 0)
+				pk_kprod_poll(waiting_prod, 0);
 		}
 		got = read(STDIN_FILENO, r->buf + r->end, r->cap - r->end);
 		if (got < 0 && errno == EINTR)
@@ -256,6 +266,7 @@ send_lines(struct opts *o, struct pk_kprod *p)
 	size_t n;
 
 	in.buf = pk_xmalloc(in.cap);
+	waiting_prod = p;
 	while (next_line(&in, &line, &n)) {
 		lineno++;
 		memset(&m, 0, sizeof m);
@@ -296,6 +307,7 @@ send_lines(struct opts *o, struct pk_kprod *p)
 			die(&err);
 		sent++;
 	}
+	waiting_prod = NULL;
 	free(in.buf);
 	pk_kcat_msg_release(&env);
 	return sent;
