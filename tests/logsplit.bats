@@ -348,6 +348,25 @@ logsplit: 9 read, 3 used, 6 rejected'
 	[ "$(jq -s 'map(.count) | add' "$TMP/kstats")" -eq 20000 ]
 }
 
+@test "logsplit: records read from a pipe go out while the pipe waits for more" {
+	kafka_start ads:3
+	want=$(logsplit -q -k campaign_id -n 3 "$L/events.ndjson" | wc -l)
+	# The input stays open for 8 s after its last record; the records must
+	# reach the broker long before it ends, not be held until then.
+	{ cat "$L/events.ndjson"; sleep 8; } | logsplit -q -k campaign_id -b "$BROKERS" -t ads 3>&- &
+	pid=$!
+	got=0
+	deadline=$((SECONDS + 6))
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		got=$(kcat -b "$BROKERS" -C -t ads -o beginning -e -q | wc -l)
+		[ "$got" -eq "$want" ] && break
+		sleep 0.2
+	done
+	kill -0 "$pid"	# still running: its input has not ended
+	wait "$pid"
+	assert_equal "$got" "$want"
+}
+
 @test "logsplit: a failed delivery is exit 4" {
 	kafka_start ads:1
 	# MESSAGE_TOO_LARGE (10) is not retriable: every produce request fails

@@ -640,6 +640,61 @@ test_zstd_file_misnamed(void)
 	pk_buf_release(&z);
 }
 
+/*
+ * The wait hook: called when a pipe has nothing ready (here it closes the
+ * far end, so the read that follows sees the end), never for a file.
+ */
+static int wait_calls, wait_close_fd = -1;
+
+static void
+on_wait(void *arg)
+{
+	(void)arg;
+	wait_calls++;
+	if (wait_close_fd >= 0) {
+		close(wait_close_fd);
+		wait_close_fd = -1;
+	}
+}
+
+static void
+test_on_wait(void)
+{
+	struct pk_err err = PK_ERR_INIT;
+	char path[] = "/tmp/pk-test-reader-XXXXXX";
+	struct pk_reader *r;
+	const char *line;
+	size_t len;
+	int fds[2], fd;
+
+	if (pipe(fds) < 0)
+		abort();
+	ok(write(fds[1], "a\nb\n", 4) == 4, "pipe written, far end left open");
+	wait_close_fd = fds[1];
+	r = pk_reader_open_fd("waiting", fds[0], 1, 0, &err);
+	pk_reader_on_wait(r, on_wait, NULL);
+	is_int(pk_reader_next(r, &line, &len, &err), 1, "pipe line 1");
+	is_mem(line, len, "a", 1, "pipe line 1 text");
+	is_int(wait_calls, 0, "no wait while data is ready");
+	is_int(pk_reader_next(r, &line, &len, &err), 1, "pipe line 2, from the buffer");
+	is_int(wait_calls, 0, "still no wait");
+	is_int(pk_reader_next(r, &line, &len, &err), 0, "end once the hook closed the far end");
+	is_int(wait_calls, 1, "the hook ran once, before the read that would wait");
+	pk_reader_free(r);
+
+	wait_calls = 0;
+	fd = mkstemp(path);
+	ok(fd >= 0 && write(fd, "x\n", 2) == 2, "temp file written");
+	close(fd);
+	r = pk_reader_open(path, 0, &err);
+	pk_reader_on_wait(r, on_wait, NULL);
+	while (pk_reader_next(r, &line, &len, &err) > 0)
+		;
+	is_int(wait_calls, 0, "a regular file never waits");
+	pk_reader_free(r);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -655,5 +710,6 @@ main(void)
 	test_corrupt();
 	test_files();
 	test_zstd_file_misnamed();
+	test_on_wait();
 	return tap_done();
 }
