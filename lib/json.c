@@ -19,6 +19,9 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* Nesting is tracked in a bit stack on the C stack; deeper limits are cut to this. */
 #define DEPTH_CAP 4096
@@ -125,6 +128,22 @@ str_quote_bs(uint64_t v)
 	return (((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGHS;
 }
 
+#if defined(__SSE2__)
+/* str_special over 16 bytes, as a bit mask (bit i: byte i). A signed
+ * compare below 0x20 catches the control characters and, as negative
+ * numbers, every byte from 0x80. */
+static inline unsigned
+str_special16(ucp p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+
+	m = _mm_or_si128(m, _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+	return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
 static inline uint64_t
 load8(ucp p)
 {
@@ -223,6 +242,17 @@ scan_string(const struct scan *sc, ucp p, unsigned *escaped)
 	size_t k;
 
 	for (;;) {
+#if defined(__SSE2__)
+		while (end - q >= 16) {
+			unsigned m16 = str_special16(q);
+
+			if (m16 != 0) {
+				q += __builtin_ctz(m16);
+				goto special;
+			}
+			q += 16;
+		}
+#endif
 		while (end - q >= 8) {
 			if ((m = str_special(load8(q))) != 0) {
 #if SWAR_LE
