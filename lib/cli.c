@@ -453,6 +453,16 @@ pk_cli_duration(struct pk_cli *cli)
 	return ns;
 }
 
+enum pk_time_unit
+pk_cli_time_unit(struct pk_cli *cli)
+{
+	enum pk_time_unit u;
+
+	if (pk_time_parse_unit(cli->optarg, &u) < 0)
+		pk_cli_usage(cli, "invalid --time-unit '%s' (s, ms, us, ns, auto)", cli->optarg);
+	return u;
+}
+
 int
 pk_cli_finish(struct pk_cli *cli, struct pk_input *in, int verdict)
 {

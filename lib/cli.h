@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "lib/err.h"
+#include "lib/time.h"
 #include "lib/writer.h"
 
 enum pk_arg { PK_ARG_NONE, PK_ARG_REQUIRED, PK_ARG_OPTIONAL };
@@ -54,6 +55,10 @@ enum {
 	{ PK_OPT_CSV, "csv", PK_ARG_NONE, NULL, "read CSV with a header row (also for *.csv names)" }, \
 	{ PK_OPT_PROGRESS, "progress", PK_ARG_NONE, NULL, "show a progress line on stderr" }, \
 	{ PK_OPT_NO_PROGRESS, "no-progress", PK_ARG_NONE, NULL, "never show a progress line" }
+
+/* Programs with event times (-T): how epoch numbers are read. */
+#define PK_OPT_TIME_UNIT_ENTRY \
+	{ PK_OPT_TIME_UNIT, "time-unit", PK_ARG_REQUIRED, "UNIT", "epoch numbers in s, ms, us, ns (default: by magnitude)" }
 
 #define PK_OPTS_END { 0, NULL, PK_ARG_NONE, NULL, NULL }
 
@@ -111,6 +116,7 @@ long long pk_cli_long(struct pk_cli *cli, long long min, long long max);
 double pk_cli_double(struct pk_cli *cli, double min, double max);
 unsigned long long pk_cli_size(struct pk_cli *cli);
 long long pk_cli_duration(struct pk_cli *cli);	/* nanoseconds */
+enum pk_time_unit pk_cli_time_unit(struct pk_cli *cli);	/* --time-unit */
 
 /* `prog: message` + "Try 'prog --help'." on stderr, exit 2. */
 void pk_cli_usage(const struct pk_cli *cli, const char *fmt, ...)

@@ -75,6 +75,17 @@ teardown() {
 	done
 }
 
+@test "cli: --time-unit takes s, ms, us, ns or auto in every program that has it, else exit 2" {
+	n=0
+	for t in $(built_tools); do
+		"$t" --list-options | grep -q -- '--time-unit' || continue
+		n=$((n + 1))
+		run -2 --separate-stderr "$t" --time-unit fortnight
+		assert_equal "$(printf '%s\n' "$stderr" | head -1)" "$t: invalid --time-unit 'fortnight' (s, ms, us, ns, auto)"
+	done
+	[ "$n" -eq 4 ]	# dlqreplay, logsplit, slareport, winagg
+}
+
 @test "cli: every long option in --list-options is accepted by getopt" {
 	for t in $(built_tools); do
 		run -0 "$t" --list-options

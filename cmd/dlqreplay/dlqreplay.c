@@ -75,7 +75,7 @@ static const struct pk_opt options[] = {
 	{ 'k', "key", PK_ARG_REQUIRED, "FIELD", "key of plain records and envelopes (--ordered, Kafka key)" },
 	{ OPT_FILTER, "filter", PK_ARG_REQUIRED, "FIELD=GLOB", "replay only records whose FIELD matches GLOB (repeatable: all must)" },
 	{ 'T', "time", PK_ARG_REQUIRED, "FIELD", "the dead letter's time from FIELD" },
-	{ PK_OPT_TIME_UNIT, "time-unit", PK_ARG_REQUIRED, "UNIT", "epoch numbers in s, ms, us, ns (default: by magnitude)" },
+	PK_OPT_TIME_UNIT_ENTRY,
 	{ OPT_SINCE, "since", PK_ARG_REQUIRED, "TIME", "only dead letters at or after TIME" },
 	{ OPT_UNTIL, "until", PK_ARG_REQUIRED, "TIME", "only dead letters before TIME" },
 	{ OPT_DRY_RUN, "dry-run", PK_ARG_NONE, NULL, "print the plan as NDJSON, send nothing" },
@@ -1713,9 +1713,7 @@ main(int argc, char *argv[])
 			time_f = cli.optarg;
 			break;
 		case PK_OPT_TIME_UNIT:
-			if (pk_time_parse_unit(cli.optarg, &r->unit) < 0)
-				pk_cli_usage(&cli, "invalid --time-unit '%s' (s, ms, us, ns, auto)",
-				    cli.optarg);
+			r->unit = pk_cli_time_unit(&cli);
 			break;
 		case OPT_SINCE:
 			r->since = parse_time(r, "--since", cli.optarg);

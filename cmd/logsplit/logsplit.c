@@ -48,7 +48,7 @@ static const struct pk_opt options[] = {
 	{ OPT_REGEX, "regex", PK_ARG_REQUIRED, "PATTERN", "read raw text lines; the key is capture group 1 (else the match)" },
 	{ 'O', "output", PK_ARG_REQUIRED, "TEMPLATE", "write files named by TEMPLATE: {partition}, {field}, {date}, ..." },
 	{ 'T', "time", PK_ARG_REQUIRED, "FIELD", "event-time field for {date}, {hour}, {minute}" },
-	{ PK_OPT_TIME_UNIT, "time-unit", PK_ARG_REQUIRED, "UNIT", "epoch numbers in s, ms, us, ns (default: by magnitude)" },
+	PK_OPT_TIME_UNIT_ENTRY,
 	{ 'z', "level", PK_ARG_REQUIRED, "N", "zstd level for .zst files (1-22, default 3)" },
 	{ OPT_MAX_BYTES, "max-bytes", PK_ARG_REQUIRED, "SIZE", "start the next {seq} file past SIZE bytes (before compression)" },
 	{ OPT_MAX_OPEN, "max-open", PK_ARG_REQUIRED, "N", "files kept open at once (default: from the descriptor limit)" },
@@ -426,9 +426,7 @@ main(int argc, char *argv[])
 			ls.time_field = cli.optarg;
 			break;
 		case PK_OPT_TIME_UNIT:
-			if (pk_time_parse_unit(cli.optarg, &ls.unit) < 0)
-				pk_cli_usage(&cli, "invalid --time-unit '%s' (s, ms, us, ns, auto)",
-				    cli.optarg);
+			ls.unit = pk_cli_time_unit(&cli);
 			break;
 		case 'z':
 			level = (int)pk_cli_long(&cli, 1, 22);

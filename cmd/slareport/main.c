@@ -56,7 +56,7 @@ static const struct pk_opt options[] = {
 	{ 'O', "output", PK_ARG_REQUIRED, "FILE", "write the report to FILE atomically (temp + rename)" },
 	{ 'j', "jobs", PK_ARG_REQUIRED, "N", "threads for one large plain file (default: cores)" },
 	{ OPT_TITLE, "title", PK_ARG_REQUIRED, "TEXT", "title of the html and markdown reports" },
-	{ PK_OPT_TIME_UNIT, "time-unit", PK_ARG_REQUIRED, "UNIT", "epoch numbers in s, ms, us, ns (default: by magnitude)" },
+	PK_OPT_TIME_UNIT_ENTRY,
 	PK_OPTS_RECORDS,
 	PK_OPTS_BASIC,
 	PK_OPTS_END
@@ -1347,9 +1347,7 @@ main(int argc, char *argv[])
 			jobs = (int)pk_cli_long(&cli, 1, 64);
 			break;
 		case PK_OPT_TIME_UNIT:
-			if (pk_time_parse_unit(cli.optarg, &s.unit) < 0)
-				pk_cli_usage(&cli, "invalid --time-unit '%s' (s, ms, us, ns, auto)",
-				    cli.optarg);
+			s.unit = pk_cli_time_unit(&cli);
 			break;
 		default:
 			pk_cli_common(&cli, &in, opt);

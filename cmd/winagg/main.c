@@ -43,7 +43,7 @@ static const struct pk_opt options[] = {
 	{ 'O', "output-dir", PK_ARG_REQUIRED, "DIR", "with --state: write DIR/<sequence>.ndjson per run" },
 	{ OPT_MAX_GROUPS, "max-groups", PK_ARG_REQUIRED, "N", "stop (exit 3) past N open window groups" },
 	{ 'j', "jobs", PK_ARG_REQUIRED, "N", "threads for large plain files (default: cores)" },
-	{ PK_OPT_TIME_UNIT, "time-unit", PK_ARG_REQUIRED, "UNIT", "epoch numbers are s, ms, us, ns or auto" },
+	PK_OPT_TIME_UNIT_ENTRY,
 	{ 'b', "brokers", PK_ARG_REQUIRED, "LIST", "consume a Kafka topic: bootstrap brokers" },
 	{ 't', "topic", PK_ARG_REQUIRED, "TOPIC", "the topic to consume" },
 	{ 'G', "group", PK_ARG_REQUIRED, "GROUP", "consumer group (N instances share the partitions)" },
@@ -260,8 +260,7 @@ main(int argc, char *argv[])
 				pk_die(&cli, &err);
 			break;
 		case PK_OPT_TIME_UNIT:
-			if (pk_time_parse_unit(cli.optarg, &wa.unit) != 0)
-				pk_cli_usage(&cli, "--time-unit is s, ms, us, ns or auto, not '%s'", cli.optarg);
+			wa.unit = pk_cli_time_unit(&cli);
 			break;
 		default:
 			pk_cli_common(&cli, &in, opt);
