@@ -202,12 +202,33 @@ logsplit: 9 read, 3 used, 6 rejected'
 	jq -nc 'range(20000) | {id: ., k: "r\(.)"}' >"$TMP/in.ndjson"
 	run -0 --separate-stderr bash -c "ulimit -n 256 && logsplit -v --partitioner roundrobin -n 10000 -O '$TMP/out/{partition}.ndjson' '$TMP/in.ndjson'"
 	assert_equal "$(printf '%s\n' "$stderr" | grep -c 'files written')" 1
-	[[ $stderr == *"10000 files written"* ]]
+	# files without a descriptor wait in memory: each is opened once, none reopened
+	[[ $stderr == *"10000 files written, 0 reopened"* ]]
 	[ "$(ls "$TMP/out" | wc -l)" -eq 10000 ]
 	[ "$(ls -A "$TMP/out" | grep -c '^\.')" -eq 0 ]
 	run -0 cat "$TMP/out/9999.ndjson"
 	assert_output "$(printf '{"id":9999,"k":"r9999"}\n{"id":19999,"k":"r19999"}')"
 	cat "$TMP"/out/* | sort | cmp - <(sort "$TMP/in.ndjson")
+}
+
+@test "logsplit: records waiting for a descriptor reach their files in order, in any format" {
+	# 3 partitions through 1 descriptor, ~300 KB each: the waiting ones pass
+	# the 64 KiB mark again and again, and take the descriptor in turn.
+	pk-gen -n 5000 >"$TMP/in.ndjson"
+	logsplit -k campaign_id -n 3 -O "$TMP/all/{partition}.ndjson" "$TMP/in.ndjson"
+	for ext in ndjson ndjson.zst ndjson.gz; do
+		run -0 --separate-stderr logsplit -v -k campaign_id -n 3 --max-open 1 \
+		    -O "$TMP/one/{partition}.$ext" "$TMP/in.ndjson"
+		r=$(printf '%s\n' "$stderr" | sed -n 's/.*files written, \([0-9]*\) reopened/\1/p')
+		[ "$r" -gt 3 ] && [ "$r" -lt 100 ]
+		for p in 0 1 2; do
+			case $ext in
+			*.zst) zstd -dcq "$TMP/one/$p.$ext" | cmp - "$TMP/all/$p.ndjson" ;;
+			*.gz) gzip -dc "$TMP/one/$p.$ext" | cmp - "$TMP/all/$p.ndjson" ;;
+			*) cmp "$TMP/one/$p.$ext" "$TMP/all/$p.ndjson" ;;
+			esac
+		done
+	done
 }
 
 @test "logsplit: a re-run replaces its files, leaves others alone, appends only with --append" {

@@ -2,6 +2,11 @@
  * outpool - many output files through few descriptors: an LRU of open
  * slots, each file appended to its own temporary dot-file (a new zstd frame
  * or gzip member after every reopening), renamed into place at the end.
+ * Once every descriptor is taken, a file without one collects its records
+ * in memory and is opened only when it has PEND_FILE bytes, or when all
+ * such buffers together pass PEND_TOTAL: then every one is written out.
+ * So 10,000 files through 256 descriptors cost an opening per buffer's
+ * worth of records, not one per record.
  */
 #include "cmd/logsplit/outpool.h"
 
@@ -24,6 +29,9 @@
 
 enum comp { C_NONE, C_ZSTD, C_GZIP };
 
+#define PEND_FILE	(64u << 10)
+#define PEND_TOTAL	(64u << 20)
+
 struct slot;
 
 struct ofile {
@@ -35,6 +43,8 @@ struct ofile {
 	enum comp comp;
 	unsigned long long bytes;
 	struct slot *slot;
+	char *pend;		/* records waiting for a descriptor (no slot) */
+	size_t plen, pcap;
 };
 
 struct outgroup {
@@ -67,6 +77,7 @@ struct outpool {
 	struct slot *head, *tail;	/* most and least recently used open slots */
 	struct slot *freel;		/* released slots, linked by next */
 	unsigned char *zout;
+	size_t pend_total;	/* capacity of every ofile's pend */
 	uint64_t reopens;
 	int committed;
 	struct pk_buf name;
@@ -474,6 +485,53 @@ slot_get(struct outpool *p, struct ofile *f, struct pk_err *err)
 	s->f = f;
 	f->slot = s;
 	lru_front(p, s);
+	if (f->pcap > 0) {
+		/* What waited in memory goes first, in order. */
+		int rc = f->plen > 0 ? emit(p, s, f->pend, f->plen, 0, err) : 0;
+
+		p->pend_total -= f->pcap;
+		free(f->pend);
+		f->pend = NULL;
+		f->plen = f->pcap = 0;
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Every file's waiting records out to its file. */
+static int
+pend_flush(struct outpool *p, struct pk_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < p->nfiles && p->pend_total > 0; i++)
+		if (p->files[i]->pcap > 0 && p->files[i]->slot == NULL &&
+		    slot_get(p, p->files[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+/* Keep a record for f, which has no descriptor and will not get one now. */
+static int
+pend_add(struct outpool *p, struct ofile *f, const void *data, size_t n, struct pk_err *err)
+{
+	if (n + 1 > f->pcap - f->plen) {
+		size_t cap = f->pcap ? f->pcap : 256;
+
+		while (n + 1 > cap - f->plen)
+			cap *= 2;
+		f->pend = pk_xrealloc(f->pend, cap);
+		p->pend_total += cap - f->pcap;
+		f->pcap = cap;
+	}
+	memcpy(f->pend + f->plen, data, n);
+	f->pend[f->plen + n] = '\n';
+	f->plen += n + 1;
+	if (f->plen >= PEND_FILE)
+		return slot_get(p, f, err);
+	if (p->pend_total > PEND_TOTAL)
+		return pend_flush(p, err);
 	return 0;
 }
 
@@ -508,6 +566,8 @@ outpool_line(struct outpool *p, struct outgroup *g, const void *data, size_t n,
 	if (f != NULL && p->o.max_bytes > 0 && f->bytes > 0 &&
 	    f->bytes + n + 1 > p->o.max_bytes) {
 		/* Rotate: this file is complete; the next one takes the record. */
+		if (f->pcap > 0 && f->slot == NULL && slot_get(p, f, err) < 0)
+			return -1;
 		if (f->slot != NULL && slot_release(p, f->slot, err) < 0)
 			return -1;
 		f->done = 1;
@@ -516,8 +576,14 @@ outpool_line(struct outpool *p, struct outgroup *g, const void *data, size_t n,
 	}
 	if (f == NULL)
 		f = g->cur = new_file(p, g);
-	if (f->slot == NULL && slot_get(p, f, err) < 0)
-		return -1;
+	if (f->slot == NULL) {
+		if (p->freel == NULL && p->nslots >= p->o.max_open) {
+			f->bytes += n + 1;
+			return pend_add(p, f, data, n, err);
+		}
+		if (slot_get(p, f, err) < 0)
+			return -1;
+	}
 	s = f->slot;
 	if (s != p->head) {
 		lru_unlink(p, s);
@@ -602,6 +668,8 @@ outpool_commit(struct outpool *p, struct pk_err *err)
 
 	/* First every file complete and on disk, then the renames, so that a
 	 * failure in the first pass leaves no final name touched. */
+	if (pend_flush(p, err) < 0)
+		goto fail;
 	for (i = 0; i < p->nfiles; i++) {
 		struct ofile *f = p->files[i];
 
@@ -714,6 +782,7 @@ outpool_free(struct outpool *p)
 	for (i = 0; i < p->nfiles; i++) {
 		free(p->files[i]->final);
 		free(p->files[i]->tmp);
+		free(p->files[i]->pend);
 		free(p->files[i]);
 	}
 	free(p->files);
