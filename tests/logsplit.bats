@@ -399,6 +399,20 @@ logsplit: 7 read, 6 used, 1 rejected
 logsplit: 6 deliveries to 'ads' failed"
 }
 
+@test "logsplit: a record the producer refuses (over message.max.bytes) is a failed delivery, the rest go" {
+	kafka_start ads:2
+	{
+		jq -nc 'range(5) | {campaign_id: "c\(.)", n: .}'
+		jq -nc '{campaign_id: "big", pad: ("x" * 2000)}'
+		jq -nc 'range(5; 10) | {campaign_id: "c\(.)", n: .}'
+	} >"$TMP/in.ndjson"
+	run -4 --separate-stderr logsplit -k campaign_id -b "$BROKERS" -t ads -X message.max.bytes=1000 "$TMP/in.ndjson"
+	[[ $stderr == *"'ads': 10 delivered, 1 failed"* ]]
+	[[ $stderr == *"1 deliveries to 'ads' failed"* ]]
+	run -0 bash -c "kcat -b '$BROKERS' -C -t ads -o beginning -e -q -f '%k\n' | sort | paste -sd ' '"
+	assert_output "c0 c1 c2 c3 c4 c5 c6 c7 c8 c9"
+}
+
 @test "logsplit: the man page's examples run against the fixtures" {
 	cd "$TMP"
 	cp "$L/events.ndjson" "$L/access.log" .
