@@ -771,21 +771,22 @@ topic_handle(struct pk_kprod *p, const char *name, struct pk_err *err)
 static int
 stage(struct pk_kprod *p, rd_kafka_topic_t *rkt, const struct pk_kmsg *m)
 {
+	size_t klen = m->key != NULL ? m->keylen : 0, vlen = m->value != NULL ? m->len : 0;
 	struct staged *st;
 
 	if (p->nstage > 0 && (rkt != p->stage_rkt || p->nstage == STAGE_MAX ||
-	    p->stage_buf.len + m->keylen + m->len > STAGE_BYTES))
+	    p->stage_buf.len + klen + vlen > STAGE_BYTES))
 		stage_push(p);
 	p->stage_rkt = rkt;
 	st = &p->stage[p->nstage++];
 	st->partition = m->partition;
 	st->opaque = m->opaque;
 	st->haskey = m->key != NULL;
-	st->klen = m->key != NULL ? m->keylen : 0;
+	st->klen = klen;
 	st->koff = p->stage_buf.len;
-	pk_buf_add(&p->stage_buf, m->key, st->klen);
+	pk_buf_add(&p->stage_buf, m->key, klen);
 	st->hasval = m->value != NULL;
-	st->vlen = m->value != NULL ? m->len : 0;
+	st->vlen = vlen;
 	st->voff = p->stage_buf.len;
 	pk_buf_add(&p->stage_buf, m->value, st->vlen);
 	p->sent++;

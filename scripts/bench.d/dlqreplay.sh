@@ -18,17 +18,9 @@ head -n "$n" "$BENCH_DATA" >"$dir/records.ndjson"
 # so partitions fill evenly (the mock broker trims a partition past ~4 MB).
 jq -r '.event_id' "$dir/records.ndjson" | paste - "$dir/records.ndjson" >"$dir/records.tsv"
 
-# The broker outlives the piece only until --max-seconds; stopped on exit.
-kafka-mock --max-seconds 900 --ignore-stdin chk-kcat:8 chk-dlq:8 kcat:8 dlq:8 \
-	>"$dir/mock.out" 2>"$dir/mock.err" </dev/null &
-mock=$!
-trap 'kill "$mock" 2>/dev/null; wait "$mock" 2>/dev/null' EXIT
-for _ in $(seq 1 100); do
-	brokers=$(sed -n 's/^BROKERS=//p' "$dir/mock.out")
-	[ -n "$brokers" ] && break
-	sleep 0.1
-done
-[ -n "$brokers" ] || bench_die "kafka-mock did not start: $(cat "$dir/mock.err")"
+trap bench_kafka_stop EXIT
+bench_kafka_mock "$dir" chk-kcat:8 chk-dlq:8 kcat:8 dlq:8
+brokers=$BROKERS
 
 # (kcat -P sends a file operand as one message: lines come on stdin.)
 kcat_cmd="kcat -P -b $brokers -t kcat -K '	' -X enable.idempotence=true -X acks=all <$dir/records.tsv"
@@ -48,10 +40,7 @@ if ! cmp -s "$dir/chk-kcat.got" "$dir/chk-dlq.got"; then
 fi
 rm -f "$dir"/chk-*.got
 
-# Three busy threads (reader, librdkafka's broker thread, the mock broker)
-# share two cores here, so single runs scatter: at least 10 runs each for
-# a steadier median.
-BENCH_RUNS=$((BENCH_RUNS < 10 ? 10 : BENCH_RUNS))
+bench_kafka_runs
 bench_hyperfine dlqreplay-kcat-produce "$kcat_cmd"
 bench_row "replay 100k records to a topic" dlqreplay-kcat-produce - "$dir/records.ndjson"
 bench_hyperfine dlqreplay-topic-ledger "$dlq_cmd"

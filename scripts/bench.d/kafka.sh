@@ -14,20 +14,10 @@ W=$BENCH_DIR/kafka
 rm -rf "$W"
 mkdir -p "$W"
 
-# The mock broker, fed by a fifo so that it ends with this script. It keeps
-# only the last few MB of each partition, so repeated runs stay small.
-mkfifo "$W/mock.in"
-kafka-mock --max-seconds 3600 bench:16 check-pk:16 check-kcat:16 \
-	<"$W/mock.in" >"$W/mock.out" 2>"$W/mock.err" &
-mock=$!
-exec {mockfd}>"$W/mock.in"
-trap 'exec {mockfd}>&-; kill $mock 2>/dev/null; wait $mock 2>/dev/null; rm -rf "$W"' EXIT
-for _ in $(seq 100); do
-	BROKERS=$(sed -n 's/^BROKERS=//p' "$W/mock.out")
-	[ -n "$BROKERS" ] && break
-	sleep 0.1
-done
-[ -n "$BROKERS" ] || bench_die "kafka-mock did not start: $(cat "$W/mock.err")"
+# The mock broker keeps only the last few MB of each partition, so
+# repeated runs stay small.
+trap 'bench_kafka_stop; rm -rf "$W"' EXIT
+bench_kafka_mock "$W" bench:16 check-pk:16 check-kcat:16
 
 # Both read "key<TAB>record" lines, made once, outside the timing.
 sed -E 's/^(.*"campaign_id":"([^"]*)".*)$/\2\t\1/' "$BENCH_DATA" >"$W/keyed.tsv"
@@ -51,10 +41,7 @@ cmp -s "$W/pk.wm" "$W/kcat.wm" ||
 	bench_die "pk-kafka's delivery reports do not add up to $BENCH_LINES"
 
 # --- timing -----------------------------------------------------------------
-# Three busy threads (reader, librdkafka's broker thread, the mock broker)
-# share two cores here, so single runs scatter: at least 10 runs each for
-# a steadier median.
-BENCH_RUNS=$((BENCH_RUNS < 10 ? 10 : BENCH_RUNS))
+bench_kafka_runs
 bench_hyperfine kafka-kcat "$KCAT -t bench <$W/keyed.tsv"
 bench_row "produce 16 partitions, keyed (mock broker)" kafka-kcat
 bench_hyperfine kafka-pk "$PK -t bench <$W/keyed.tsv 2>/dev/null"

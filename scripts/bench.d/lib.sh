@@ -188,3 +188,37 @@ bench_md() {	# text safe inside a markdown table cell
 	local s=$1
 	printf '%s' "${s//|/\\|}"
 }
+
+# bench_kafka_mock DIR TOPIC:N...: starts the loopback mock broker with
+# those topics (its files in DIR), sets BROKERS, and sets BENCH_MOCK_PID for
+# bench_kafka_stop, which the piece's EXIT trap calls. The broker also
+# ends by itself after an hour.
+bench_kafka_mock() {
+	local dir=$1
+	shift
+	kafka-mock --max-seconds 3600 --ignore-stdin "$@" \
+		</dev/null >"$dir/mock.out" 2>"$dir/mock.err" &
+	BENCH_MOCK_PID=$!
+	BROKERS=
+	for _ in $(seq 100); do
+		BROKERS=$(sed -n 's/^BROKERS=//p' "$dir/mock.out")
+		[ -n "$BROKERS" ] && break
+		sleep 0.1
+	done
+	[ -n "$BROKERS" ] || bench_die "kafka-mock did not start: $(cat "$dir/mock.err")"
+}
+
+# bench_kafka_runs: the timings after it take at least 10 runs. Three busy
+# threads (the reader, librdkafka's broker thread, the mock broker) share
+# two cores here, so single runs scatter; call it right before the Kafka
+# timings, not before slow ones that need no more runs.
+bench_kafka_runs() {
+	BENCH_RUNS=$((BENCH_RUNS < 10 ? 10 : BENCH_RUNS))
+}
+
+bench_kafka_stop() {
+	[ -n "${BENCH_MOCK_PID:-}" ] || return 0
+	kill "$BENCH_MOCK_PID" 2>/dev/null
+	wait "$BENCH_MOCK_PID" 2>/dev/null
+	BENCH_MOCK_PID=
+}

@@ -30,18 +30,8 @@ for f in "$W"/files/part-*.ndjson; do
 		bench_die "$(basename "$f"): .zst content differs from the plain file"
 done
 
-# the mock broker, fed by a fifo so that it ends with this script
-mkfifo "$W/mock.in"
-kafka-mock --max-seconds 3600 bench:16 <"$W/mock.in" >"$W/mock.out" 2>"$W/mock.err" &
-mock=$!
-exec {mockfd}>"$W/mock.in"
-trap 'exec {mockfd}>&-; kill $mock 2>/dev/null; wait $mock 2>/dev/null' EXIT
-for _ in $(seq 100); do
-	BROKERS=$(sed -n 's/^BROKERS=//p' "$W/mock.out")
-	[ -n "$BROKERS" ] && break
-	sleep 0.1
-done
-[ -n "$BROKERS" ] || bench_die "kafka-mock did not start: $(cat "$W/mock.err")"
+trap bench_kafka_stop EXIT
+bench_kafka_mock "$W" bench:16
 
 # kcat's input: "key<TAB>record", made once, outside the timing
 sed -E 's/^(.*"campaign_id":"([^"]*)".*)$/\2\t\1/' "$BENCH_DATA" >"$W/keyed.tsv"
@@ -60,10 +50,7 @@ bench_row "split into 16 files" logsplit-files logsplit-mlr
 bench_hyperfine logsplit-zst "logsplit -k campaign_id -n 16 -O '$W/zst/part-{partition:02}.ndjson.zst' $BENCH_DATA"
 bench_row "split into 16 files" logsplit-zst logsplit-files
 
-# Three busy threads (reader, librdkafka's broker thread, the mock broker)
-# share two cores here, so single runs scatter: at least 10 runs each for
-# a steadier median.
-BENCH_RUNS=$((BENCH_RUNS < 10 ? 10 : BENCH_RUNS))
+bench_kafka_runs
 bench_hyperfine logsplit-kcat "$KCAT <$W/keyed.tsv"
 bench_row "produce to 16 partitions (mock broker)" logsplit-kcat
 bench_hyperfine logsplit-produce "logsplit -k campaign_id -b $BROKERS -t bench $BENCH_DATA"
