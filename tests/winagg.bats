@@ -112,6 +112,22 @@ AGGS=count,sum:clicks,sum:cost,min:cost,max:cost,avg:cost,first:event_id,last:ev
 	assert_line --index 0 '{"window_start":"2026-11-25T10:00:00Z","window_end":"2026-11-25T10:01:00Z","count":2,"sum_n":11}'
 }
 
+@test "winagg: --watermark per-input with --state: an input new to a run never reopens a closed window" {
+	printf '%s\n' '{"ts":0}' '{"ts":70}' >"$T/p0.ndjson"
+	printf '%s\n' '{"ts":5}' '{"ts":65}' >"$T/p1.ndjson"
+	run -0 winagg -q -T ts --tumble 1m -a count --watermark per-input --state "$T/st" "$T/p0.ndjson" "$T/p1.ndjson"
+	assert_output '{"window_start":"1970-01-01T00:00:00Z","window_end":"1970-01-01T00:01:00Z","count":2}'
+	# a third partition shows up with an event of the window already written
+	printf '%s\n' '{"ts":10}' '{"ts":75}' >"$T/p2.ndjson"
+	run -0 --separate-stderr winagg -v -T ts --tumble 1m -a count --watermark per-input --state "$T/st" --late "$T/late" "$T/p0.ndjson" "$T/p1.ndjson" "$T/p2.ndjson"
+	assert_output ''
+	[ "$stderr" = "winagg: 2 read, 1 used, 0 rejected, 1 late" ]
+	run -0 jq -r .error "$T/late"
+	assert_output 'late: event time 1970-01-01T00:00:10Z is behind the watermark 1970-01-01T00:01:05Z (its windows have closed)'
+	run -0 winagg -q -T ts --tumble 1m -a count --watermark per-input --state "$T/st" --flush "$T/p0.ndjson" "$T/p1.ndjson" "$T/p2.ndjson"
+	assert_output '{"window_start":"1970-01-01T00:01:00Z","window_end":"1970-01-01T00:02:00Z","count":3}'
+}
+
 @test "winagg: equals the reference on 200k generated lines, tumbling, every aggregate" {
 	run -0 --separate-stderr winagg -v -T ts --tumble 1m -g campaign_id -a "$AGGS" "$GEN/200k.ndjson"
 	printf '%s\n' "$output" >"$T/got"

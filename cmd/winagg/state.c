@@ -232,6 +232,10 @@ wa_state_load(struct wa *wa, struct pk_err *err)
 		goto corrupt;
 	for (k = 0; k < wa->nshards; k++)
 		shard_set_wm(wa->shards[k], ewm);
+	/* The watermark never goes back: an input new to this run (or renamed)
+	 * lowers the per-input minimum, but must not reopen what closed. */
+	if (ewm > wa->floor)
+		wa->floor = ewm;
 	/* Saved positions go to the operands of the same name. */
 	for (k = 0; k < wa->npaths; k++)
 		for (i = 0; i < wa->nold; i++)
