@@ -263,6 +263,19 @@ AGGS=count,sum:clicks,sum:cost,min:cost,max:cost,avg:cost,first:event_id,last:ev
 	assert_output '{"window_start":"2026-11-25T10:06:00Z","window_end":"2026-11-25T10:07:00Z","count":1,"sum_n":4}'
 }
 
+@test "winagg: with --state, standard input's last line without a newline is read, not dropped" {
+	# stdin never resumes: there is no next run for the line to wait for
+	run -0 --separate-stderr winagg -v -T ts --tumble 1m -a count --state "$T/st" --flush < <(printf '%s\n%s' '{"ts":0}' '{"ts":61}')
+	assert_output - <<-'EOF'
+	{"window_start":"1970-01-01T00:00:00Z","window_end":"1970-01-01T00:01:00Z","count":1}
+	{"window_start":"1970-01-01T00:01:00Z","window_end":"1970-01-01T00:02:00Z","count":1}
+	EOF
+	[ "$stderr" = "winagg: 2 read, 2 used, 0 rejected, 0 late" ]
+	run -0 --separate-stderr winagg -v -T ts --tumble 1m -a count --state "$T/st2" --flush --csv < <(printf 'ts\n0\n61')
+	assert_line --index 1 '{"window_start":"1970-01-01T00:01:00Z","window_end":"1970-01-01T00:02:00Z","count":1}'
+	[ "$stderr" = "winagg: 2 read, 2 used, 0 rejected, 0 late" ]
+}
+
 @test "winagg: --flush moves the watermark past what it emitted" {
 	printf '%s\n' '{"ts":"2026-11-25T10:00:10Z"}' >"$T/f"
 	run -0 winagg -T ts --tumble 1m -a count --state "$T/st" --flush "$T/f"

@@ -295,6 +295,19 @@ is_plain_regular(const char *path, uint64_t *size)
 }
 
 /*
+ * Whether the next run can resume input path where this one stops: a
+ * regular file. Standard input, a FIFO or a terminal is read from its
+ * start every time, so its unfinished last line cannot wait for a next run.
+ */
+static int
+resumable(const char *path)
+{
+	struct stat st;
+
+	return strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
  * Where to start reading input k: its saved offset when the file is the
  * one the state saw (same device and inode, not shorter, same first
  * bytes), else its start, said on stderr.
@@ -394,7 +407,7 @@ read_sequential(struct wa *wa, size_t k, struct pk_reader *r, struct pk_err *err
 	struct parser ps;
 	const char *line, *source = pk_reader_name(r);
 	size_t len;
-	int rc, hold = wa->state_path != NULL;
+	int rc, hold = wa->state_path != NULL && resumable(p->path);
 	int64_t t;
 	unsigned tick = 0;
 
@@ -454,7 +467,7 @@ read_csv(struct wa *wa, size_t k, struct pk_reader *r, struct pk_err *err)
 	const char *json, *raw, *source = pk_reader_name(r);
 	size_t jn, rawn;
 	long lineno;
-	int rc, hold = wa->state_path != NULL;
+	int rc, hold = wa->state_path != NULL && resumable(p->path);
 	int64_t t;
 	unsigned tick = 0;
 	struct pk_err perr;	/* filled only on failure: not zeroed per row (1 KiB) */
