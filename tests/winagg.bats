@@ -384,6 +384,21 @@ for i in range(20000):
 	[ "${stderr_lines[-1]}" = "winagg: 11 read, 0 used, 11 rejected, 0 late" ]
 }
 
+@test "winagg: an empty CSV cell is no value for an aggregate (skipped like null), not a reject" {
+	printf 'ts,g,v\n0,a,1\n10,a,\n20,,2\n,a,5\n' >"$T/empty.csv"
+	run -0 --separate-stderr winagg -v -T ts --tumble 1m -g g -a count,sum:v,avg:v,distinct:v,min:v "$T/empty.csv"
+	assert_output - <<-'EOF'
+	{"window_start":"1970-01-01T00:00:00Z","window_end":"1970-01-01T00:01:00Z","g":"","count":1,"sum_v":2,"avg_v":2,"distinct_v":1,"min_v":2}
+	{"window_start":"1970-01-01T00:00:00Z","window_end":"1970-01-01T00:01:00Z","g":"a","count":2,"sum_v":1,"avg_v":1,"distinct_v":1,"min_v":1}
+	EOF
+	[ "${stderr_lines[0]}" = "winagg: $T/empty.csv:5: time field 'ts': invalid timestamp '': empty" ]
+	[ "${stderr_lines[1]}" = "winagg: 4 read, 3 used, 1 rejected, 0 late" ]
+	# an empty JSON string is still no number
+	printf '{"ts":0,"v":""}\n' >"$T/empty.ndjson"
+	run -0 --separate-stderr winagg -T ts --tumble 1m -a sum:v "$T/empty.ndjson"
+	[ "${stderr_lines[0]}" = "winagg: $T/empty.ndjson:1: field 'v' is not a number: \"\"" ]
+}
+
 @test "winagg: a CSV file resumes from --state: header read again, unfinished last row waits" {
 	cat >"$T/all.csv" <<-'EOF'
 	ts,n

@@ -233,8 +233,8 @@ agg_cfg_release(struct agg_cfg *cfg)
 }
 
 int
-agg_extract(const struct agg_cfg *cfg, const struct pk_jdoc *doc, struct agg_val *v,
-    struct pk_buf *why)
+agg_extract(const struct agg_cfg *cfg, const struct pk_jdoc *doc, int empty_null,
+    struct agg_val *v, struct pk_buf *why)
 {
 	struct pk_jval jv;
 	size_t i;
@@ -243,7 +243,8 @@ agg_extract(const struct agg_cfg *cfg, const struct pk_jdoc *doc, struct agg_val
 		const struct agg_slot *s = &cfg->s[i];
 
 		v[i].present = 0;
-		if (!pk_json_get(doc, &s->path, &jv) || jv.type == PK_J_NULL)
+		if (!pk_json_get(doc, &s->path, &jv) || jv.type == PK_J_NULL ||
+		    (empty_null && jv.type == PK_J_STR && jv.n == 2))
 			continue;
 		v[i].present = 1;
 		switch (s->kind) {

@@ -67,10 +67,10 @@ void agg_cfg_release(struct agg_cfg *cfg);
 /*
  * The values of a record for every slot into v[cfg->ns]. 0, or -1 with
  * *why (a static or buf-held reason) when a numeric field is not a number.
- * tmp is scratch for decoded strings.
+ * With empty_null (CSV rows) an empty string is no value, like null.
  */
-int agg_extract(const struct agg_cfg *cfg, const struct pk_jdoc *doc, struct agg_val *v,
-    struct pk_buf *why);
+int agg_extract(const struct agg_cfg *cfg, const struct pk_jdoc *doc, int empty_null,
+    struct agg_val *v, struct pk_buf *why);
 
 void agg_init(const struct agg_cfg *cfg, void *st);
 void agg_add(const struct agg_cfg *cfg, void *st, const struct agg_val *v, int64_t t,

@@ -65,6 +65,7 @@ parser_init(struct parser *ps, const struct wa *wa)
 	memset(&ps->why, 0, sizeof ps->why);
 	memset(&ps->tmp, 0, sizeof ps->tmp);
 	ps->v = pk_xcalloc(wa->agg.ns + 1, sizeof *ps->v);
+	ps->csv = 0;
 	pk_buf_grow(&ps->key, 64);	/* never NULL, even for an empty key */
 }
 
@@ -122,7 +123,7 @@ parse_line(const struct wa *wa, struct parser *ps, const char *line, size_t len,
 	}
 	if (wa->ng == 0)
 		pk_buf_add(&ps->key, "", 0);
-	if (agg_extract(&wa->agg, &ps->doc, ps->v, &ps->why) != 0)
+	if (agg_extract(&wa->agg, &ps->doc, ps->csv, ps->v, &ps->why) != 0)
 		return 0;
 	return 1;
 }
@@ -474,6 +475,7 @@ read_csv(struct wa *wa, size_t k, struct pk_reader *r, struct pk_err *err)
 
 	pk_csv_set_max_row(csv, wa->max_line);
 	parser_init(&ps, wa);
+	ps.csv = 1;
 	if (p->off > 0) {
 		/* Header first, then on from the saved row boundary. */
 		rc = pk_csv_next(csv, &json, &jn, &raw, &rawn, &lineno, &perr);

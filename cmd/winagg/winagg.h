@@ -125,6 +125,7 @@ struct parser {
 	struct pk_jdoc doc;
 	struct pk_buf key, why, tmp;
 	struct agg_val *v;
+	int csv;		/* rows from CSV: an empty cell is no value */
 };
 
 void parser_init(struct parser *ps, const struct wa *wa);
