@@ -479,3 +479,16 @@ for i in range(20000):
 	run -0 winagg -T ts --tumble 1m -a count --watermark per-input part0.ndjson part1.ndjson
 	[ "${#lines[@]}" -eq 5 ]
 }
+
+@test "winagg: -O DIR is made when missing; a file there is refused (exit 2)" {
+	printf '{"ts":0}\n{"ts":70}\n' >"$T/in.ndjson"
+	run -0 winagg -T ts --tumble 1m -a count --state "$T/st" -O "$T/made" "$T/in.ndjson"
+	[ -z "$output" ]
+	run -0 cat "$T/made/00000001.ndjson"
+	assert_output '{"window_start":"1970-01-01T00:00:00Z","window_end":"1970-01-01T00:01:00Z","count":1}'
+	: >"$T/afile"
+	run -2 --separate-stderr winagg -T ts --tumble 1m -a count --state "$T/st2" -O "$T/afile" "$T/in.ndjson"
+	[ "${stderr_lines[0]}" = "winagg: -O '$T/afile' is not a directory" ]
+	run -2 --separate-stderr winagg -T ts --tumble 1m -a count --state "$T/st3" -O "$T/no/such" "$T/in.ndjson"
+	[ "${stderr_lines[0]}" = "winagg: -O '$T/no/such' is not a directory" ]
+}

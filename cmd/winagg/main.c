@@ -339,6 +339,9 @@ main(int argc, char *argv[])
 	if (wa.outdir) {
 		struct stat st;
 
+		/* Made when missing (its parent must exist), as --state DIR is. */
+		if (stat(wa.outdir, &st) != 0 && errno == ENOENT)
+			(void)mkdir(wa.outdir, 0777);
 		if (stat(wa.outdir, &st) != 0 || !S_ISDIR(st.st_mode))
 			pk_cli_usage(&cli, "-O '%s' is not a directory", wa.outdir);
 	}
