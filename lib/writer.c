@@ -344,8 +344,18 @@ pk_writer_open(const char *path, unsigned flags, struct pk_err *err)
 		w->fd = STDOUT_FILENO;
 		if (fstat(w->fd, &st) == 0 && S_ISREG(st.st_mode))
 			w->regular = 1;
-		if (flags & PK_W_APPEND)
+		if (flags & PK_W_APPEND) {
+			/* An append log (--reject -) is closed on its own:
+			 * through a copy, so that stdout stays open for the
+			 * program's output and its check at exit. */
+			w->fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+			if (w->fd < 0) {
+				pk_err_errno(err, PK_ERR_IO, "%s", w->path);
+				writer_free(w);
+				return NULL;
+			}
 			w->kind = W_APPEND;
+		}
 		w->tty = isatty(w->fd);
 		list_add(w);
 		return w;

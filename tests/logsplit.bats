@@ -425,3 +425,14 @@ logsplit: 6 deliveries to 'ads' failed"
 		run -0 bash -c "$cmd"
 	done <examples
 }
+
+@test "logsplit: --reject - writes the envelopes to stdout beside the output, exit 0" {
+	printf '{"k":"a"}\nnope\n' >"$TMP/in.ndjson"
+	run -0 --separate-stderr logsplit -k k -n 4 --reject - "$TMP/in.ndjson"
+	assert_equal "$(printf '%s\n' "$stderr" | tail -1)" "logsplit: 2 read, 1 used, 1 rejected"
+	assert_equal "$(printf '%s\n' "$output" | jq -c 'select(.error) | [.line, .raw]')" '[2,"nope"]'
+	assert_equal "$(printf '%s\n' "$output" | jq -c 'select(.partition) | .key')" '"a"'
+	# stdout redirected to a file: the envelope and the record both land there
+	logsplit -k k -n 4 --reject - "$TMP/in.ndjson" >"$TMP/out" 2>/dev/null
+	[ "$(wc -l <"$TMP/out")" -eq 2 ]
+}
