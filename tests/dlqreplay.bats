@@ -166,6 +166,15 @@ EOF
 	[ "${stderr_lines[0]}" = "dlqreplay: -t needs -b BROKERS" ]
 }
 
+@test "dlqreplay: --max-errors stops with exit 3 and still prints the summary" {
+	printf '{"r":"a"}\nx\n{"r":"b"}\ny\n{"r":"c"}\n' >in.ndjson
+	run -3 --separate-stderr dlqreplay --max-errors 1 in.ndjson
+	assert_equal "$stderr" "dlqreplay: in.ndjson:2: not a JSON object
+dlqreplay: in.ndjson:4: not a JSON object
+dlqreplay: 4 read, 0 replayed, 0 skipped as duplicates, 0 parked, 0 filtered, 2 rejected, 2 unfinished (stopped)
+dlqreplay: too many rejected records (--max-errors 1)"
+}
+
 # What a consumer of the original topics sees, comparable line by line.
 topic_view() {
 	kcat -C -J -b "$BROKERS" -t "$1" -e -q | jq -c '{partition, key, payload, headers}' | sort

@@ -260,15 +260,29 @@ on_chld(int sig)
 	errno = e;
 }
 
+static void summary(struct R *r, const char *why);
+
 static void
 die(struct R *r, struct pk_err *err)
 {
+	uint64_t done;
 	size_t i;
 
 	/* Children keep their own process groups: stop them with us. */
 	for (i = 0; i < r->qlen; i++)
 		if (r->q[i]->state == E_RUNNING && r->q[i]->pid > 0)
 			kill(-r->q[i]->pid, SIGTERM);
+	/* A run stopped midway (--max-errors) still says what it did, as at
+	 * its end: what was sent before the stop is not left unreported. */
+	if (r->cons == NULL && r->in != NULL) {
+		r->read = r->in->rej.read;
+		r->rejected = r->in->rej.rejected;
+	}
+	if (r->read > 0) {
+		done = r->replayed + r->dups + r->parked + r->filtered + r->rejected;
+		r->unfinished = r->read > done ? r->read - done : 0;
+		summary(r, "stopped");
+	}
 	pk_die(r->cli, err);
 }
 
@@ -1577,7 +1591,7 @@ parse_time(struct R *r, const char *opt, const char *arg)
 }
 
 static void
-summary(struct R *r)
+summary(struct R *r, const char *why)
 {
 	if (r->cli->quiet)
 		return;
@@ -1587,7 +1601,7 @@ summary(struct R *r)
 	    (unsigned long long)r->parked, (unsigned long long)r->filtered,
 	    (unsigned long long)r->rejected);
 	if (r->unfinished > 0)
-		fprintf(stderr, ", %llu unfinished (interrupted)", (unsigned long long)r->unfinished);
+		fprintf(stderr, ", %llu unfinished (%s)", (unsigned long long)r->unfinished, why);
 	fprintf(stderr, "%s\n", r->dry_run ? " (dry run: nothing sent)" : "");
 }
 
@@ -1977,7 +1991,7 @@ main(int argc, char *argv[])
 	r->rejected = in.rej.rejected;
 	if (r->cons == NULL)
 		r->read = in.rej.read;
-	summary(r);
+	summary(r, "interrupted");
 
 	for (i = 0; i < r->qlen; i++)
 		entry_free(r->q[i]);
