@@ -154,11 +154,11 @@ read_row(struct pk_csv *c, struct pk_err *err)
 			if (!started)
 				return 0;
 			/* Every line fed ends in '\n', so a row still open here is
-			 * inside a quoted field. */
-			pk_err_set(err, PK_ERR_DATA, "%s:%ld: unterminated quoted field at end of input",
-			    pk_reader_name(c->r), c->lineno);
+			 * inside a quoted field: rejected with its lines as read, so
+			 * that no byte goes uncounted; the input ends there. */
+			pk_err_set(err, PK_ERR_DATA, "unterminated quoted field at end of input");
 			parser_reset(c);
-			return -1;
+			return 2;
 		}
 		if (c->first_line) {
 			c->first_line = 0;

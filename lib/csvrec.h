@@ -41,14 +41,15 @@ void pk_csv_set_max_row(struct pk_csv *c, size_t max_row);
  *      each line end kept), *lineno the row's first line
  *   2  a row to reject, err (DATA) holds the reason without location
  *      ("row has 5 fields, header has 4", "invalid UTF-8 in column 'name'",
- *      "row longer than N bytes", "line longer than N bytes"); raw, rawn and
+ *      "row longer than N bytes", "line longer than N bytes", "unterminated
+ *      quoted field at end of input": the rest of the input); raw, rawn and
  *      lineno are set (raw holds at most the cap's worth of bytes). After a
  *      row over the cap reading resumes at the next line, as a new row.
  *   0  end of input (also for an empty input or a header alone)
- *  -1  fatal, err set: the reader's IO or DATA error, a quoted field still
- *      open at end of input ("FILE:L: unterminated quoted field at end of
- *      input", L the row's first line), a header over the cap or not valid
- *      UTF-8; *lineno set when known
+ *  -1  fatal, err set: the reader's IO or DATA error, a header over the cap,
+ *      not valid UTF-8 or with a quoted field still open at end of input
+ *      ("FILE:1: header: unterminated quoted field at end of input"); *lineno
+ *      set when known
  */
 int pk_csv_next(struct pk_csv *c, const char **json, size_t *jn, const char **raw,
     size_t *rawn, long *lineno, struct pk_err *err);

@@ -163,6 +163,28 @@ teardown() {
 	done
 }
 
+@test "cli: a CSV quoted field left open at the end is one rejected record, counted; in the header it is exit 3" {
+	printf 'id,ts\na,2026-11-25T10:00:01Z\nb,"2026-11-25T10:00:02Z\nc,2026-11-25T10:00:03Z\n' >"$TMP/open.csv"
+	printf '"id,ts\na,2026-11-25T10:00:01Z\n' >"$TMP/head.csv"
+	for t in $(built_tools); do
+		args=$(record_args "$t") || continue
+		rm -f "$TMP/rej.ndjson"
+		# shellcheck disable=SC2086
+		run -0 --separate-stderr "$t" $args --reject "$TMP/rej.ndjson" "$TMP/open.csv"
+		[ "${stderr_lines[0]}" = "$t: $TMP/open.csv:3: unterminated quoted field at end of input" ]
+		if [ "$t" = dlqreplay ]; then
+			[[ "${stderr_lines[1]}" == "$t: 2 read, 1 replayed, "*", 1 rejected" ]]
+		else
+			[[ "${stderr_lines[1]}" == "$t: 2 read, 1 used, 1 rejected"* ]]
+		fi
+		run -0 jq -c '[.line, .raw]' "$TMP/rej.ndjson"
+		assert_output '[3,"b,\"2026-11-25T10:00:02Z\nc,2026-11-25T10:00:03Z"]'
+		# shellcheck disable=SC2086
+		run -3 --separate-stderr "$t" $args "$TMP/head.csv"
+		[ "$stderr" = "$t: $TMP/head.csv:1: header: unterminated quoted field at end of input" ]
+	done
+}
+
 @test "cli: --progress shows bytes, records/s and ETA on stderr; none by default off a terminal" {
 	seq 1 300000 | awk '{ printf "{\"id\":\"k%d\",\"ts\":%d}\n", $1, 1764064800 + $1 }' >"$TMP/big.ndjson"
 	for t in $(built_tools); do

@@ -177,12 +177,13 @@ test_rejects(void)
 	    "reject L2 invalid UTF-8 in column 'b' [1,\xC3\x28] L3 {\"a\":\"2\",\"b\":\"3\"} end",
 	    "invalid UTF-8 in a field rejects the row");
 	is_str(T("a,b\n1,2\n3,\"open\n4,5\n"),
-	    "L2 {\"a\":\"1\",\"b\":\"2\"} fatal t.csv:3: unterminated quoted field at end of input",
-	    "unterminated quote at end of input is fatal, with the row's first line");
-	is_str(T("a,b\n\"1,2\n"), "fatal t.csv:2: unterminated quoted field at end of input",
+	    "L2 {\"a\":\"1\",\"b\":\"2\"} reject L3 unterminated quoted field at end of input "
+	    "[3,\"open\\n4,5] end",
+	    "unterminated quote at end of input: the rest rejected as one row, its first line");
+	is_str(T("a,b\n\"1,2\n"), "reject L2 unterminated quoted field at end of input [\"1,2] end",
 	    "unterminated quote in the first row");
-	is_str(T("\"a,b\n1,2\n"), "fatal t.csv:1: unterminated quoted field at end of input",
-	    "unterminated quote in the header");
+	is_str(T("\"a,b\n1,2\n"), "fatal t.csv:1: header: unterminated quoted field at end of input",
+	    "unterminated quote in the header is fatal");
 }
 
 static void
