@@ -81,6 +81,24 @@ EOF
 	assert_line -n 1 '{"type":"partition","partition":0,"count":100000,"bytes":null,"share":0.3550266447496885,"rank":1}'
 }
 
+@test "skewstat: counts mode: a partition whose lines lack bytes has bytes null (- in the table, no prom sample), an empty CSV bytes cell too" {
+	printf '%s\n' '{"partition":0,"count":5,"bytes":50}' '{"partition":1,"count":3}' \
+	    '{"partition":2,"count":1,"bytes":9}' '{"partition":2,"count":1}' >"$BATS_TEST_TMPDIR/mixed.ndjson"
+	run -0 skewstat "$BATS_TEST_TMPDIR/mixed.ndjson"
+	assert_line -n 1 '{"type":"partition","partition":0,"count":5,"bytes":50,"share":0.5,"rank":1}'
+	assert_line -n 2 '{"type":"partition","partition":1,"count":3,"bytes":null,"share":0.3,"rank":2}'
+	assert_line -n 3 '{"type":"partition","partition":2,"count":2,"bytes":null,"share":0.2,"rank":3}'
+	run -0 skewstat -o table "$BATS_TEST_TMPDIR/mixed.ndjson"
+	assert_line --regexp '^ +1 +3 +- +30\.00%'
+	run -0 skewstat -o prom "$BATS_TEST_TMPDIR/mixed.ndjson"
+	assert_line 'pipekit_skew_partition_bytes{partition="0"} 50'
+	refute_line --partial 'pipekit_skew_partition_bytes{partition="1"}'
+	printf 'partition,count,bytes\n0,5,50\n1,3,\n' >"$BATS_TEST_TMPDIR/c.csv"
+	run -0 --separate-stderr skewstat "$BATS_TEST_TMPDIR/c.csv"
+	assert_line -n 2 '{"type":"partition","partition":1,"count":3,"bytes":null,"share":0.375,"rank":2}'
+	[ -z "$stderr" ]
+}
+
 @test "skewstat: counts mode rejects bad lines, says so, and counts them" {
 	printf '%s\n' '{"partition":0,"count":5}' '{"partition":-1,"count":5}' '{"count":5}' \
 		'{"partition":1,"count":"x"}' '{"partition":1,"count":2.5}' 'not json' \

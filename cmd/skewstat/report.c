@@ -79,7 +79,7 @@ report_ndjson(struct sk *sk)
 	for (i = 0; i < sk->np; i++) {
 		pk_buf_printf(&b, "{\"type\":\"partition\",\"partition\":%zu,\"count\":%llu,\"bytes\":",
 		    i, (unsigned long long)sk->counts[i]);
-		if (sk->bytes != NULL)
+		if (sk->bytes != NULL && sk->bytes[i] != SK_BYTES_UNKNOWN)
 			pk_buf_printf(&b, "%llu", (unsigned long long)sk->bytes[i]);
 		else
 			pk_buf_adds(&b, "null");
@@ -372,7 +372,9 @@ report_table(struct sk *sk)
 			}
 			if (sk->sampled != NULL)
 				pk_buf_printf(&c[j++], "%llu", (unsigned long long)sk->sampled[p]);
-			if (sk->bytes != NULL)
+			if (sk->bytes != NULL && sk->bytes[p] == SK_BYTES_UNKNOWN)
+				pk_buf_adds(&c[j++], "-");
+			else if (sk->bytes != NULL)
 				pk_buf_printf(&c[j++], "%llu", (unsigned long long)sk->bytes[p]);
 			fmt_share(&c[j++], ratio(sk->counts[p], sk->m.total));
 			t.bars[t.nrow - 1] = bar(sk, sk->counts[p]);
@@ -590,6 +592,8 @@ report_prom(struct sk *sk)
 	if (sk->bytes != NULL) {
 		prom_head(&b, "partition_bytes", "Bytes of the records on one partition.");
 		for (i = 0; i < sk->np; i++) {
+			if (sk->bytes[i] == SK_BYTES_UNKNOWN)
+				continue;
 			pk_buf_reset(&l);
 			pk_buf_printf(&l, "partition=\"%zu\"", i);
 			prom_sample(sk, &b, "partition_bytes", l.p, (double)sk->bytes[i]);

@@ -258,7 +258,8 @@ add_counts(struct sk *sk, struct pk_input *in, const struct pk_rec *rec, const s
 		why = "missing field 'count'";
 	else if (!pk_jval_i64(&v, &c) || c < 0)
 		why = "'count' is not an integer >= 0";
-	else if (pk_json_get(&rec->doc, pb, &v) && v.type != PK_J_NULL) {
+	else if (pk_json_get(&rec->doc, pb, &v) && v.type != PK_J_NULL &&
+	    !(v.type == PK_J_STR && v.n == 2)) {	/* (an empty CSV cell: none) */
 		if (!pk_jval_i64(&v, &b) || b < 0)
 			why = "'bytes' is not an integer >= 0";
 		else
@@ -285,9 +286,13 @@ add_counts(struct sk *sk, struct pk_input *in, const struct pk_rec *rec, const s
 		memset(sk->bytes + sk->np, 0, (n - sk->np) * sizeof *sk->bytes);
 		sk->np = n;
 	}
-	/* Several lines of one partition (stats of several runs) add up. */
+	/* Several lines of one partition (stats of several runs) add up; a
+	 * line without bytes leaves that partition's bytes unknown. */
 	sk->counts[p] += (uint64_t)c;
-	sk->bytes[p] += (uint64_t)b;
+	if (!with_bytes)
+		sk->bytes[p] = SK_BYTES_UNKNOWN;
+	else if (sk->bytes[p] != SK_BYTES_UNKNOWN)
+		sk->bytes[p] += (uint64_t)b;
 	*has_bytes |= with_bytes;
 }
 

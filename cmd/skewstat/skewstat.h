@@ -39,6 +39,9 @@ struct keyrow {
 	uint64_t estimate;	/* records the salting model moved (topic mode: scaled) */
 };
 
+/* A partition some of whose counts lines gave no bytes. */
+#define SK_BYTES_UNKNOWN UINT64_MAX
+
 struct sk {
 	struct pk_cli *cli;
 	enum sk_mode mode;
@@ -47,7 +50,7 @@ struct sk {
 	/* The distribution reported. */
 	size_t np;
 	uint64_t *counts;
-	uint64_t *bytes;	/* NULL: not known */
+	uint64_t *bytes;	/* NULL: not known; SK_BYTES_UNKNOWN: not for that one */
 	int64_t *low, *high;	/* topic mode */
 	int64_t *committed;	/* -G; -1001 nothing committed */
 	uint64_t *sampled;	/* --sample: messages read per partition */
