@@ -227,6 +227,16 @@ EOF
 	[ "${stderr_lines[0]}" = "dlqreplay: refusing to replay 'orders-dlt' into itself" ]
 }
 
+@test "dlqreplay: a letter parked from a DLQ topic is named topic[partition]@offset" {
+	command -v kcat >/dev/null || skip "kcat not installed"
+	kafka_start dlq:1
+	printf '{"n":%d}\n' 1 2 3 4 5 6 7 8 9 10 11 12 | kcat -P -b "$BROKERS" -t dlq -p 0
+	run -1 --separate-stderr dlqreplay -b "$BROKERS" -G g -e --exec 'exit 3' --park park dlq
+	[ "${stderr_lines[0]}" = "dlqreplay: dlq[0]@0: parked after 1 attempt: exit 3 (permanent failure)" ]
+	[ "${stderr_lines[11]}" = "dlqreplay: dlq[0]@11: parked after 1 attempt: exit 3 (permanent failure)" ]
+	[ "$(jq -r .source park | tail -n 1)" = "dlq[0]@11" ]
+}
+
 @test "dlqreplay: crash test - SIGKILL at random points, every id exactly once but the documented window" {
 	seq -f 'r%05g' 1 10000 | sed 's/.*/{"id":"&","payload":"x"}/' >in
 	# A command whose parent was killed before it wrote the record sees

@@ -817,10 +817,15 @@ park(struct R *r, struct entry *e)
 	size_t rawn;
 
 	r->parked++;
-	if (!r->cli->quiet)
-		fprintf(stderr, "%s: %s%s%ld: parked after %d attempt%s: %s\n", r->cli->prog,
-		    e->source, e->line > 0 ? ":" : "", e->line > 0 ? e->line : 0L,
-		    e->attempt, e->attempt == 1 ? "" : "s", e->lasterr.p ? e->lasterr.p : "");
+	if (!r->cli->quiet && e->line > 0)
+		fprintf(stderr, "%s: %s:%ld: parked after %d attempt%s: %s\n", r->cli->prog,
+		    e->source, e->line, e->attempt, e->attempt == 1 ? "" : "s",
+		    e->lasterr.p ? e->lasterr.p : "");
+	else if (!r->cli->quiet)
+		/* A letter from a topic has no line: its source says topic[partition]@offset. */
+		fprintf(stderr, "%s: %s: parked after %d attempt%s: %s\n", r->cli->prog,
+		    e->source, e->attempt, e->attempt == 1 ? "" : "s",
+		    e->lasterr.p ? e->lasterr.p : "");
 	if (r->park == NULL)
 		return;
 	/* What a later replay of the park file needs: a kcat record whole
