@@ -396,7 +396,20 @@ logsplit: 9 read, 3 used, 6 rejected'
 	[[ $stderr == *"deliveries to 'ads' failed"* ]]
 	assert_equal "$(printf '%s\n' "$stderr" | tail -3)" "logsplit: 'ads': 0 delivered, 6 failed; delivered per partition 0:0
 logsplit: 7 read, 6 used, 1 rejected
-logsplit: 6 deliveries to 'ads' failed"
+logsplit: 6 deliveries to 'ads' failed; the first: delivery to 'ads' [0] failed: Broker: Message size too large"
+}
+
+@test "logsplit: -t takes its brokers from -X, -F or PIPEKIT_KAFKA_CONFIG, as kcat does" {
+	kafka_start ads:3
+	printf 'bootstrap.servers=%s\n' "$BROKERS" >"$TMP/k.props"
+	run -0 --separate-stderr logsplit -q -k campaign_id -t ads -F "$TMP/k.props" "$L/events.ndjson"
+	run -0 --separate-stderr logsplit -q -k campaign_id -t ads -X bootstrap.servers="$BROKERS" "$L/events.ndjson"
+	PIPEKIT_KAFKA_CONFIG=$TMP/k.props run -0 --separate-stderr logsplit -q -k campaign_id -t ads "$L/events.ndjson"
+	n=$(logsplit -q -k campaign_id -n 3 "$L/events.ndjson" | wc -l)
+	[ "$(kcat -b "$BROKERS" -C -t ads -e -q | wc -l)" -eq $((3 * n)) ]
+	# No brokers anywhere: a usage error at once, not a 30 s metadata time-out.
+	run -2 --separate-stderr timeout 10 logsplit -k campaign_id -t ads "$L/events.ndjson"
+	[ "${stderr_lines[0]}" = "logsplit: -t needs -b BROKERS (or bootstrap.servers from -F/-X)" ]
 }
 
 @test "logsplit: a record the producer refuses (over message.max.bytes) is a failed delivery, the rest go" {
@@ -408,7 +421,7 @@ logsplit: 6 deliveries to 'ads' failed"
 	} >"$TMP/in.ndjson"
 	run -4 --separate-stderr logsplit -k campaign_id -b "$BROKERS" -t ads -X message.max.bytes=1000 "$TMP/in.ndjson"
 	[[ $stderr == *"'ads': 10 delivered, 1 failed"* ]]
-	[[ $stderr == *"1 deliveries to 'ads' failed"* ]]
+	[[ $stderr == *"1 deliveries to 'ads' failed; the first: delivery to 'ads' ["[01]"] failed: Broker: Message size too large"* ]]
 	run -0 bash -c "kcat -b '$BROKERS' -C -t ads -o beginning -e -q -f '%k\n' | sort | paste -sd ' '"
 	assert_output "c0 c1 c2 c3 c4 c5 c6 c7 c8 c9"
 }

@@ -490,6 +490,10 @@ main(int argc, char *argv[])
 			pk_cli_usage(&cli, "-b needs -t TOPIC");
 		if (ls.template != NULL)
 			pk_cli_usage(&cli, "-O and -b/-t are two destinations: choose one");
+		/* As kcat: the brokers may come from -X, -F or the env file. */
+		if (ls.brokers == NULL && pk_kconf_get(&ls.kconf, "bootstrap.servers") == NULL &&
+		    getenv("PIPEKIT_KAFKA_CONFIG") == NULL)
+			pk_cli_usage(&cli, "-t needs -b BROKERS (or bootstrap.servers from -F/-X)");
 	} else if (ls.force_partition >= 0) {
 		pk_cli_usage(&cli, "-p is for producing to Kafka (-b, -t)");
 	}
@@ -501,7 +505,7 @@ main(int argc, char *argv[])
 		    pk_part_partitioner_name(ls.part.how));
 	if (ls.nkeys > 1 && (ls.part.enc == PK_KEY_INT32 || ls.part.enc == PK_KEY_INT64))
 		pk_cli_usage(&cli, "an integer key encoding takes one key field, not %zu", ls.nkeys);
-	if (nopt == 0 && ls.brokers == NULL)
+	if (nopt == 0 && ls.topic == NULL)
 		pk_cli_usage(&cli, "-n N is required (or -b/-t to take it from the topic)");
 	if (ls.template != NULL) {
 		if (tpl_compile(&ls.tpl, ls.template, &err) < 0)
@@ -663,16 +667,20 @@ main(int argc, char *argv[])
 		die(&ls, &err);
 
 	if (ls.prod != NULL) {
+		char why[512];
 		long failed;
 
 		if (pk_kprod_flush(ls.prod, -1, &err) < 0)
 			die(&ls, &err);
 		summary(&ls, pk_kprod_failed(ls.prod));
+		/* The count alone does not say what to fix: give the first error. */
+		snprintf(why, sizeof why, "%s", pk_kprod_first_error(ls.prod) ?
+		    pk_kprod_first_error(ls.prod) : "");
 		failed = pk_kprod_close(ls.prod, &err);
 		if (failed != 0) {
 			if (failed > 0)
-				pk_err_set(&err, PK_ERR_KAFKA, "%ld deliveries to '%s' failed", failed,
-				    ls.topic);
+				pk_err_set(&err, PK_ERR_KAFKA, "%ld deliveries to '%s' failed%s%s",
+				    failed, ls.topic, why[0] ? "; the first: " : "", why);
 			ls.prod = NULL;
 			die(&ls, &err);
 		}
