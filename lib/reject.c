@@ -29,7 +29,7 @@ pk_envelope(struct pk_buf *out, const char *tool, const char *error, const char 
 	pk_buf_adds(out, ",\"source\":");
 	pk_buf_add_json_str(out, source, strlen(source));
 	pk_buf_adds(out, ",\"line\":");
-	if (line > 0)
+	if (line >= 0)
 		pk_buf_add_i64(out, line);
 	else
 		pk_buf_adds(out, "null");
@@ -63,6 +63,8 @@ pk_envlog_write(struct pk_envlog *log, const char *error, const char *source, lo
 {
 	if (log->w == NULL)
 		return 0;
+	if (line <= 0 && !(line == 0 && log->offsets))
+		line = -1;
 	pk_buf_reset(&log->line);
 	pk_envelope(&log->line, log->tool, error, source, line, raw, rawn, now_ns());
 	return pk_writer_line(log->w, log->line.p, log->line.len, err);
@@ -93,7 +95,7 @@ pk_reject_add(struct pk_reject *rj, const char *source, long line, const void *r
 {
 	rj->rejected++;
 	if (rj->diag != NULL) {
-		if (line > 0)
+		if (line > 0 || (line == 0 && rj->log.offsets))
 			fprintf(rj->diag, "%s: %s:%ld: %s\n", rj->tool, source, line, reason);
 		else
 			fprintf(rj->diag, "%s: %s: %s\n", rj->tool, source, reason);

@@ -16,7 +16,7 @@
  * One envelope line (without '\n') appended to out:
  * {"error":..,"tool":..,"source":..,"line":N,"raw":".."|"raw_base64":"..","ts":".."}
  * raw is kept byte-exact: as "raw" when it is valid UTF-8, else "raw_base64".
- * line <= 0 is written as null. ts_ns is when it is written.
+ * line < 0 is written as null. ts_ns is when it is written.
  */
 void pk_envelope(struct pk_buf *out, const char *tool, const char *error,
     const char *source, long line, const void *raw, size_t rawn, int64_t ts_ns);
@@ -26,6 +26,9 @@ struct pk_envlog {
 	const char *tool;
 	struct pk_writer *w;	/* NULL: nothing is written */
 	struct pk_buf line;
+	/* Lines are Kafka offsets, where 0 is the first record; otherwise
+	 * they count from 1 and a line <= 0 is none (written as null). */
+	int offsets;
 };
 
 int pk_envlog_open(struct pk_envlog *log, const char *tool, const char *path, struct pk_err *err);
@@ -42,12 +45,13 @@ struct pk_reject {
 	int has_late;			/* the tool counts late records (winagg) */
 };
 
-#define PK_REJECT_INIT { NULL, NULL, -1, { NULL, NULL, PK_BUF_INIT }, 0, 0, 0, 0 }
+#define PK_REJECT_INIT { NULL, NULL, -1, { NULL, NULL, PK_BUF_INIT, 0 }, 0, 0, 0, 0 }
 
 /* path NULL: messages and counts only. */
 int pk_reject_open(struct pk_reject *rj, const char *tool, const char *path, struct pk_err *err);
 /*
- * Count one rejected record, print `tool: source:line: reason`, write its
+ * Count one rejected record, print `tool: source:line: reason` (`tool:
+ * source: reason` without a line, see pk_envlog.offsets), write its
  * envelope. Returns 0, or -1 with err (DATA: "too many rejected records
  * (--max-errors N)"; IO: the reject file failed).
  */

@@ -283,6 +283,16 @@ scale_out() {	# N CHUNKS
 	assert_line --index 0 't[0] 1 not json'
 }
 
+@test "winagg: a rejected first record of a partition is named TOPIC[PARTITION]:0, line 0 in its envelope" {
+	kafka_start t:1
+	printf '%s\n' '{"c":"a"}' '{"ts":"2026-11-25T10:00:00Z","c":"a"}' | kcat -P -b "$BROKERS" -t t -p 0
+	run -0 --separate-stderr winagg -T ts --tumble 1m -g c -a count -b "$BROKERS" -t t -G g \
+		--state "$T/st" -e --flush --reject "$T/rej"
+	[ "${stderr_lines[0]}" = "winagg: t[0]:0: missing time field 'ts'" ]
+	run -0 jq -c '[.source, .line]' "$T/rej"
+	assert_output '["t[0]",0]'
+}
+
 @test "winagg: usage errors and state made with other settings" {
 	run -2 --separate-stderr winagg -T ts --tumble 1m -a count -b 127.0.0.1:1 -t t -G g
 	[ "${stderr_lines[0]}" = "winagg: -G keeps window state per partition: give --state DIR" ]

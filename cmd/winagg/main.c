@@ -372,6 +372,8 @@ main(int argc, char *argv[])
 		pk_die(&cli, &err);
 	if (pk_envlog_open(&wa.late, cli.prog, wa.late_path, &err) != 0)
 		pk_die(&cli, &err);
+	/* A record's line is its offset there: the first one is 0, not none. */
+	in.rej.log.offsets = wa.late.offsets = wa.kafka;
 	wa.w = wa.outdir ? NULL : cli.out;
 
 	if (wa.kafka) {

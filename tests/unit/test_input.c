@@ -261,7 +261,7 @@ test_envelope(void)
 	    "\"line\":1042,\"raw\":\"{\\\"a\\\" 1}\",\"ts\":\"2026-11-25T16:30:00Z\"}",
 	    "envelope: DESIGN.md's shape, field for field");
 	pk_buf_reset(&b);
-	pk_envelope(&b, "t", "e", "<stdin>", 0, "\x80", 1, 0);
+	pk_envelope(&b, "t", "e", "<stdin>", -1, "\x80", 1, 0);
 	is_str(b.p, "{\"error\":\"e\",\"tool\":\"t\",\"source\":\"<stdin>\",\"line\":null,"
 	    "\"raw_base64\":\"gA==\",\"ts\":\"1970-01-01T00:00:00Z\"}", "envelope: base64 and null line");
 	pk_buf_release(&b);
