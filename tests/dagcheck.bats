@@ -284,9 +284,29 @@ EOF
 	awk 'BEGIN { s = "x = "; for (i = 0; i < 5000; i++) s = s "("; print s }' >$TMP/deep.py
 	run -1 dagcheck $TMP/deep.py
 	assert_output --partial "DC001 syntax error: too many nested parentheses"
-	awk 'BEGIN { s = "x = "; for (i = 0; i < 190; i++) s = s "["; s = s "1"; for (i = 0; i < 190; i++) s = s "]"; print s }' >$TMP/deep2.py
+	awk 'BEGIN { s = "x = "; for (i = 0; i < 5000; i++) s = s "-"; print s "1" }' >$TMP/deep2.py
 	run -1 dagcheck $TMP/deep2.py
 	assert_output --partial "too many nested expressions or blocks"
+}
+
+@test "dagcheck: brackets nested as deep as CPython 3.9+ allows are no syntax error" {
+	awk 'BEGIN { s = "x = "; for (i = 0; i < 190; i++) s = s "["; s = s "1"; for (i = 0; i < 190; i++) s = s "]"; print s }' >$TMP/lists.py
+	run -0 dagcheck $TMP/lists.py
+	assert_output ""
+	awk 'BEGIN { s = "x = "; for (i = 0; i < 60; i++) s = s "{\"k\": f("; s = s "1"; for (i = 0; i < 60; i++) s = s ")}"; print s }' >$TMP/dicts.py
+	run -0 dagcheck $TMP/dicts.py
+	assert_output ""
+}
+
+@test "dagcheck: a chain of 10000 links parses; a far longer one is DC001, not a crash" {
+	awk 'BEGIN { s = "x = a"; for (i = 0; i < 10000; i++) s = s " >> a"; print s }' >$TMP/chain.py
+	run -0 dagcheck --select DC001 $TMP/chain.py
+	assert_output ""
+	for link in ' + 1' '.b' '()' '[0]' ' >> a'; do
+		awk -v l="$link" 'BEGIN { print "y = 1"; s = "x = a"; for (i = 0; i < 200000; i++) s = s l; print s }' >$TMP/long.py
+		run -1 dagcheck $TMP/long.py
+		assert_output "$TMP/long.py:2:1: DC001 syntax error: expression nested too deeply (over 12000 levels)"
+	done
 }
 
 @test "dagcheck: random bytes never crash or hang the parser" {

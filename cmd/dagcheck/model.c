@@ -3024,7 +3024,7 @@ dc_model_build(struct dc_model *m, const char *path, const char *src, size_t len
 	m->path = path;
 	m->src = src;
 	m->len = len;
-	m->parse.max_depth = 200;
+	m->parse.max_depth = 1000;
 	/* Airflow's might_contain_dag heuristic (airflow/utils/file.py) */
 	m->dag_file = dc_might_contain_dag(src, len);
 	if (py_parse(&m->parse, src, len) < 0)

@@ -2297,6 +2297,59 @@ shift_positions(struct py_node *x, int line_base, int col_base, int first_line)
 		shift_positions(x->w[i], line_base, col_base, first_line);
 }
 
+/*
+ * The parser's own recursion is bounded by max_depth, but a left-associative
+ * chain (a + b + ... or a.b.c... or a >> b >> ...) is built by a loop into a
+ * tree as deep as the chain is long, and everything that reads the tree
+ * recurses. CPython gives up on such a chain between 10000 and 15000 links
+ * (RecursionError); so does this, before a reader runs out of stack, at the
+ * innermost statement that holds the chain.
+ */
+#define MAX_TREE_HEIGHT 12000
+
+static int
+check_height(struct parser *P, struct py_node *root)
+{
+	struct walk { struct py_node *x, *stmt; int h; } *st = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	st = pk_xrealloc(st, (cap = 256) * sizeof *st);
+	st[n].x = st[n].stmt = root;
+	st[n++].h = 1;
+	while (n > 0) {
+		struct py_node *x = st[--n].x, *stmt = st[n].stmt, *kid[4];
+		int h = st[n].h, k;
+
+		if (x->kind >= PY_MODULE)
+			stmt = x;
+		if (h > MAX_TREE_HEIGHT) {
+			perr_at(P, stmt->line, stmt->col, "expression nested too deeply (over %d levels)",
+			    MAX_TREE_HEIGHT);
+			rc = -1;
+			break;
+		}
+		kid[0] = x->a;
+		kid[1] = x->b;
+		kid[2] = x->c;
+		kid[3] = x->d;
+		for (k = 0; k < 4 + x->nv + x->nw; k++) {
+			struct py_node *c = k < 4 ? kid[k] : k < 4 + x->nv ? x->v[k - 4] :
+			    x->w[k - 4 - x->nv];
+
+			if (c == NULL)
+				continue;
+			if (n == cap)
+				st = pk_xrealloc(st, (cap *= 2) * sizeof *st);
+			st[n].x = c;
+			st[n].stmt = stmt;
+			st[n++].h = h + 1;
+		}
+	}
+	free(st);
+	return rc;
+}
+
 int
 py_parse(struct py_parse *pp, const char *src, size_t n)
 {
@@ -2308,7 +2361,7 @@ py_parse(struct py_parse *pp, const char *src, size_t n)
 	pp->err_line = 0;
 	pp->err_msg[0] = 0;
 	if (pp->max_depth <= 0)
-		pp->max_depth = 200;
+		pp->max_depth = 1000;
 	if (py_tokenize(&pp->tok, src, n) < 0) {
 		pp->err_line = pp->tok.err_line;
 		pp->err_col = pp->tok.err_col;
@@ -2338,6 +2391,8 @@ py_parse(struct py_parse *pp, const char *src, size_t n)
 	m->line = 1;
 	m->col = 1;
 	vfinish(&P, &v, &m->v, &m->nv);
+	if (check_height(&P, m) < 0)
+		return -1;
 	pp->module = m;
 	return 0;
 }

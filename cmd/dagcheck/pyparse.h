@@ -98,10 +98,10 @@ struct py_parse {
 	struct py_node *module;		/* NULL when the source could not be parsed */
 	int err_line, err_col;		/* 0 when no error */
 	char err_msg[200];
-	int max_depth;			/* nesting limit (default 200) */
+	int max_depth;			/* nesting limit (default 1000) */
 };
 
-#define PY_PARSE_INIT { PY_TOKENS_INIT, NULL, NULL, 0, 0, "", 200 }
+#define PY_PARSE_INIT { PY_TOKENS_INIT, NULL, NULL, 0, 0, "", 1000 }
 
 /*
  * Tokenize and parse src[0..n) (which must outlive the result). Returns 0

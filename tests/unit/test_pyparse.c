@@ -125,7 +125,7 @@ main(void)
 		int i;
 
 		pk_buf_adds(&deep, "x = ");
-		for (i = 0; i < 300; i++)
+		for (i = 0; i < 3000; i++)
 			pk_buf_adds(&deep, "-");
 		pk_buf_adds(&deep, "1\n");
 		got = shape(deep.p);
