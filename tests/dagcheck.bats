@@ -88,6 +88,28 @@ setup() {
 	assert_line "$TMP/py2.py:1:7: DC001 syntax error: invalid syntax"
 }
 
+@test "dagcheck: comments and blanks after !r inside f-string fields (3.12) are no syntax error" {
+	cat >$TMP/fcomment.py <<'EOF'
+total = f"{ # the sum, it's
+    a + b
+}"
+doc = f'''{ # a quote ' in the comment
+    x * 2}'''
+show = f"{a + b = # why
+  }"
+conv = f"{x!r  :>10} {y!s  }"
+EOF
+	run -0 dagcheck $TMP/fcomment.py
+	assert_output ""
+	printf 'x = f"{y # no newline}"\n' >$TMP/fbad.py
+	printf 'x = f"{y!z}"\n' >$TMP/fconv.py
+	run -1 dagcheck $TMP/fbad.py $TMP/fconv.py
+	assert_output - <<EOF
+$TMP/fbad.py:1:5: DC001 syntax error: f-string: expecting '}'
+$TMP/fconv.py:1:8: DC001 syntax error: f-string: invalid conversion character 'z': expected 's', 'r', or 'a'
+EOF
+}
+
 @test "dagcheck: DC002 when a @dag function is never called; not when it is" {
 	run -0 dagcheck $F/rules/dc002.py
 	assert_output "$F/rules/dc002.py:1:1: DC002 file mentions airflow and DAG but no DAG was found (a @dag function must be called)"

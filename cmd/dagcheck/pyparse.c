@@ -510,6 +510,12 @@ fexpr_end(const char *s, size_t n, size_t i)
 			}
 			continue;
 		}
+		if (c == '#') {
+			/* a comment (3.12, PEP 701) runs to the end of its line */
+			while (i < n && s[i] != '\n' && s[i] != '\r')
+				i++;
+			continue;
+		}
 		if (c == '(' || c == '[' || c == '{')
 			level++;
 		else if ((c == ')' || c == ']' || c == '}') && level > 0)
@@ -591,8 +597,12 @@ fstring_parts(struct parser *P, const struct py_token *t, const char *s, size_t 
 				/* self-documenting {x=}: the text, then repr of the value */
 				selfdoc = 1;
 				e++;
-				while (e < n && (s[e] == ' ' || s[e] == '\t' || s[e] == '\n'))
+				while (e < n && (s[e] == ' ' || s[e] == '\t' || s[e] == '\n' || s[e] == '#')) {
+					if (s[e] == '#')
+						while (e + 1 < n && s[e + 1] != '\n')
+							e++;
 					e++;
+				}
 				pk_buf_add(&lit, s + es, e - es);
 			}
 			add_lit(P, t, parts, &lit);
@@ -603,7 +613,20 @@ fstring_parts(struct parser *P, const struct py_token *t, const char *s, size_t 
 			if (e < n && s[e] == '!') {
 				if (e + 1 < n)
 					fv->op = s[e + 1];
+				if (e + 1 < n && strchr("sra", s[e + 1]) == NULL && s[e + 1] != '}' &&
+				    s[e + 1] != ':' && s[e + 1] != ' ') {
+					char conv[8] = "";
+
+					pk_buf_release(&lit);
+					if ((unsigned char)s[e + 1] < 0x80)
+						snprintf(conv, sizeof conv, " '%c'", s[e + 1]);
+					return perr_at(P, line, col, "f-string: invalid conversion "
+					    "character%s: expected 's', 'r', or 'a'", conv);
+				}
 				e += 2;
+				/* 3.12 allows blanks after the conversion: {x!r  :>10} */
+				while (e < n && (s[e] == ' ' || s[e] == '\t' || s[e] == '\n'))
+					e++;
 			} else if (selfdoc && e < n && s[e] == '}') {
 				/* {x=} without conversion or spec shows repr(x) */
 				fv->op = 'r';

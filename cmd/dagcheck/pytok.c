@@ -247,8 +247,12 @@ scan_fexpr(struct lexer *lx, char q, int triple, int raw, int depth, int sline, 
 			lx->pos = end;
 			continue;
 		}
-		if (c == '#' && !triple)
-			return fail(lx, lx->pos, "f-string expression part cannot include '#'%s", "");
+		if (c == '#') {
+			/* a comment (3.12, PEP 701): the field goes on on the next line */
+			while (lx->pos < lx->n && !eol(lx, lx->pos))
+				lx->pos++;
+			continue;
+		}
 		if (c == '(' || c == '[' || c == '{') {
 			level++;
 		} else if (c == ')' || c == ']') {
