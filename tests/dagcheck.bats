@@ -321,14 +321,33 @@ EOF
 }
 
 @test "dagcheck: a chain of 10000 links parses; a far longer one is DC001, not a crash" {
-	awk 'BEGIN { s = "x = a"; for (i = 0; i < 10000; i++) s = s " >> a"; print s }' >$TMP/chain.py
+	awk 'BEGIN { printf "x = a"; for (i = 0; i < 10000; i++) printf " >> a"; print "" }' >$TMP/chain.py
 	run -0 dagcheck --select DC001 $TMP/chain.py
 	assert_output ""
 	for link in ' + 1' '.b' '()' '[0]' ' >> a'; do
-		awk -v l="$link" 'BEGIN { print "y = 1"; s = "x = a"; for (i = 0; i < 200000; i++) s = s l; print s }' >$TMP/long.py
+		awk -v l="$link" 'BEGIN { printf "y = 1\nx = a"; for (i = 0; i < 200000; i++) printf "%s", l; print "" }' >$TMP/long.py
 		run -1 dagcheck $TMP/long.py
 		assert_output "$TMP/long.py:2:1: DC001 syntax error: expression nested too deeply (over 12000 levels)"
 	done
+}
+
+@test "dagcheck: a 10 MB DAG file (250000 tasks, names or groups) is linted in seconds, not minutes" {
+	awk 'BEGIN { print "from airflow import DAG\nfrom airflow.operators.empty import EmptyOperator"
+		print "with DAG(\"big\", schedule=None, catchup=False) as dag:"
+		for (i = 0; i < 250000; i++) { printf "    t%d = EmptyOperator(task_id=\"t%d\")\n", i, i
+			if (i) printf "    t%d >> t%d\n", i - 1, i
+			if (i == 10) print "    t7 >> t8\n    t9 = EmptyOperator(task_id=\"t5\")" } }' >$TMP/tasks.py
+	awk 'BEGIN { for (i = 0; i < 1000000; i++) printf "v%d = %d\n", i, i }' >$TMP/names.py
+	awk 'BEGIN { print "from airflow import DAG\nfrom airflow.operators.empty import EmptyOperator"
+		print "from airflow.utils.task_group import TaskGroup"
+		print "with DAG(\"groups\", schedule=None, catchup=False) as dag:"
+		for (i = 0; i < 50000; i++) printf "    with TaskGroup(\"g%d\"):\n        EmptyOperator(task_id=\"t\")\n", i }' >$TMP/groups.py
+	run -1 timeout 30 dagcheck $TMP/tasks.py $TMP/names.py $TMP/groups.py
+	assert_output - <<EOF
+$TMP/tasks.py:25:5: DC106 dependency t7 >> t8 declared twice (first at line 20)
+$TMP/tasks.py:26:5: DC110 variable 't9' holds the task with task_id 't5'
+$TMP/tasks.py:26:10: DC102 duplicate task_id 't5' in DAG 'big' (first defined at line 13)
+EOF
 }
 
 @test "dagcheck: random bytes never crash or hang the parser" {

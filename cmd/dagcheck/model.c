@@ -25,9 +25,17 @@ struct binding {
 	struct dc_val *val;
 };
 
+/* Open-addressing index of a binding vector by name (slots hold index + 1),
+ * so that a file with a million names is not a million linear searches. */
+struct name_index {
+	int *slot;
+	int cap;
+};
+
 struct scope {
 	struct binding *b;
 	int n, cap;
+	struct name_index ix;
 	struct scope *parent;		/* module scope for function scopes */
 	const struct py_node *func;	/* the function whose body runs here */
 	const struct py_node *globals;	/* `global` statements collected lazily */
@@ -53,6 +61,7 @@ struct ev {
 	/* names assigned somewhere in the file (anything else is undefined) */
 	struct binding *assigned;
 	int nassigned, capassigned;
+	struct name_index assigned_ix;
 	const char *star_module;	/* `from X import *` of an airflow module */
 	int top;			/* evaluating module top level */
 };
@@ -248,32 +257,81 @@ name_eq(const struct binding *b, const char *s, size_t n)
 	return b->n == n && memcmp(b->name, s, n) == 0;
 }
 
+static unsigned
+name_hash(const char *s, size_t n)
+{
+	unsigned h = 2166136261u;
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+/* Index of the binding named s[0..n) among b[0..nb) (names are unique), or -1. */
+static int
+name_find(const struct name_index *ix, const struct binding *b, int nb, const char *s, size_t n)
+{
+	unsigned h;
+	int i;
+
+	if (ix->cap == 0) {
+		for (i = nb - 1; i >= 0; i--)
+			if (name_eq(&b[i], s, n))
+				return i;
+		return -1;
+	}
+	for (h = name_hash(s, n) & (unsigned)(ix->cap - 1); ix->slot[h] != 0;
+	    h = (h + 1) & (unsigned)(ix->cap - 1))
+		if (name_eq(&b[ix->slot[h] - 1], s, n))
+			return ix->slot[h] - 1;
+	return -1;
+}
+
+/* b[nb - 1] was just appended: index it (a few names are searched linearly). */
+static void
+name_added(struct ev *E, struct name_index *ix, const struct binding *b, int nb)
+{
+	int i, from = nb - 1;
+
+	if (nb < 16)
+		return;
+	if (nb * 2 > ix->cap) {
+		ix->cap = ix->cap ? ix->cap * 2 : 64;
+		ix->slot = aalloc(E, (size_t)ix->cap * sizeof *ix->slot);
+		from = 0;
+	}
+	for (i = from; i < nb; i++) {
+		unsigned h = name_hash(b[i].name, b[i].n) & (unsigned)(ix->cap - 1);
+
+		while (ix->slot[h] != 0)
+			h = (h + 1) & (unsigned)(ix->cap - 1);
+		ix->slot[h] = i + 1;
+	}
+}
+
 static struct dc_val *
 scope_get(struct scope *sc, const char *s, size_t n)
 {
-	int i;
+	int i = name_find(&sc->ix, sc->b, sc->n, s, n);
 
-	for (i = sc->n - 1; i >= 0; i--)
-		if (name_eq(&sc->b[i], s, n))
-			return sc->b[i].val;
-	return NULL;
+	return i >= 0 ? sc->b[i].val : NULL;
 }
 
 static void
 scope_set(struct ev *E, struct scope *sc, const char *s, size_t n, struct dc_val *v)
 {
-	int i;
+	int i = name_find(&sc->ix, sc->b, sc->n, s, n);
 
-	for (i = sc->n - 1; i >= 0; i--)
-		if (name_eq(&sc->b[i], s, n)) {
-			sc->b[i].val = v;
-			return;
-		}
+	if (i >= 0) {
+		sc->b[i].val = v;
+		return;
+	}
 	sc->b = agrow(E, sc->b, sc->n, &sc->cap, sizeof *sc->b);
 	sc->b[sc->n].name = s;
 	sc->b[sc->n].n = n;
 	sc->b[sc->n].val = v;
 	sc->n++;
+	name_added(E, &sc->ix, sc->b, sc->n);
 }
 
 static int
@@ -303,11 +361,8 @@ bind(struct ev *E, const char *s, size_t n, struct dc_val *v)
 static void
 note_assigned(struct ev *E, const char *s, size_t n)
 {
-	int i;
-
-	for (i = 0; i < E->nassigned; i++)
-		if (name_eq(&E->assigned[i], s, n))
-			return;
+	if (name_find(&E->assigned_ix, E->assigned, E->nassigned, s, n) >= 0)
+		return;
 	if (E->nassigned == E->capassigned) {
 		E->capassigned = E->capassigned ? E->capassigned * 2 : 64;
 		E->assigned = pk_xrealloc(E->assigned, (size_t)E->capassigned * sizeof *E->assigned);
@@ -316,6 +371,7 @@ note_assigned(struct ev *E, const char *s, size_t n)
 	E->assigned[E->nassigned].n = n;
 	E->assigned[E->nassigned].val = NULL;
 	E->nassigned++;
+	name_added(E, &E->assigned_ix, E->assigned, E->nassigned);
 }
 
 static void
@@ -400,12 +456,7 @@ collect_assigned(struct ev *E, const struct py_node *x)
 static int
 is_assigned(struct ev *E, const char *s, size_t n)
 {
-	int i;
-
-	for (i = 0; i < E->nassigned; i++)
-		if (name_eq(&E->assigned[i], s, n))
-			return 1;
-	return 0;
+	return name_find(&E->assigned_ix, E->assigned, E->nassigned, s, n) >= 0;
 }
 
 static const char *const builtins[] = {

@@ -5,6 +5,7 @@
 #include "cmd/dagcheck/rules.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -524,55 +525,114 @@ check_cycles(struct dc_ctx *ctx, const struct dc_model *m)
 	}
 }
 
+struct id_at {
+	const char *id;
+	int i;
+};
+
+static int
+cmp_id_at(const void *a, const void *b)
+{
+	const struct id_at *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* The first of the entries with key's id in v[0..n), sorted by cmp_id_at; NULL if none. */
+static const struct id_at *
+bsearch_first(const struct id_at *key, const struct id_at *v, size_t n)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(v[mid].id, key->id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && strcmp(v[lo].id, key->id) == 0 ? &v[lo] : NULL;
+}
+
 static void
 check_dup_tasks(struct dc_ctx *ctx, const struct dc_model *m)
 {
-	int di, i, j;
+	int di, i;
 
 	for (di = 0; di < m->ndags; di++) {
 		const struct dc_dag *d = m->dags[di];
+		/* first[i]: the first task with task i's id (sorted, not searched: a
+		 * generated DAG can have a hundred thousand tasks) */
+		struct id_at *by_id = pk_xcalloc((size_t)d->ntasks + 1, sizeof *by_id);
+		int *first = pk_xcalloc((size_t)d->ntasks + 1, sizeof *first);
+		struct id_at *by_gid, key;
+		const struct id_at *hit;
+		int nid = 0, ngid, k, start;
 
+		for (i = 0; i < d->ntasks; i++) {
+			first[i] = -1;
+			if (d->tasks[i]->id != NULL && !(d->tasks[i]->flags & DT_COND)) {
+				by_id[nid].id = d->tasks[i]->id;
+				by_id[nid++].i = i;
+			}
+		}
+		qsort(by_id, (size_t)nid, sizeof *by_id, cmp_id_at);
+		by_gid = pk_xcalloc((size_t)d->ngroups + 1, sizeof *by_gid);
+		ngid = 0;
+		for (i = 0; i < d->ngroups; i++)
+			if (d->groups[i]->id != NULL && !(d->groups[i]->flags & DT_COND)) {
+				by_gid[ngid].id = d->groups[i]->id;
+				by_gid[ngid++].i = i;
+			}
+		qsort(by_gid, (size_t)ngid, sizeof *by_gid, cmp_id_at);
+		for (i = 1; i < nid; i++)
+			if (strcmp(by_id[i].id, by_id[i - 1].id) == 0)
+				first[by_id[i].i] = first[by_id[i - 1].i] >= 0 ?
+				    first[by_id[i - 1].i] : by_id[i - 1].i;
 		for (i = 0; i < d->ntasks; i++) {
 			const struct dc_task *t = d->tasks[i];
 
 			if (t->id == NULL || (t->flags & DT_COND))
 				continue;
-			for (j = 0; j < i; j++) {
-				const struct dc_task *u = d->tasks[j];
+			if (first[i] >= 0) {
+				const struct dc_task *u = d->tasks[first[i]];
 				struct dc_finding *f;
 
-				if (u->id == NULL || (u->flags & DT_COND) || strcmp(u->id, t->id) != 0)
-					continue;
-				if (u->call == t->call && u->line == t->line)
-					break;	/* one call run twice (a loop with a constant id) */
-				f = dc_report(ctx, "DC102", t->line, t->col, d->id, t->id,
-				    "duplicate task_id '%s' in DAG '%s' (first defined at line %d)", t->id,
-				    d->id ? d->id : "?", u->line);
-				dc_finding_related(f, ctx->file, u->line, u->col, "first definition of '%s'", u->id);
-				break;
+				/* unless one call ran twice (a loop with a constant id) */
+				if (u->call != t->call || u->line != t->line) {
+					f = dc_report(ctx, "DC102", t->line, t->col, d->id, t->id,
+					    "duplicate task_id '%s' in DAG '%s' (first defined at line %d)",
+					    t->id, d->id ? d->id : "?", u->line);
+					dc_finding_related(f, ctx->file, u->line, u->col,
+					    "first definition of '%s'", u->id);
+				}
 			}
-			for (j = 0; j < d->ngroups; j++) {
-				const struct dc_group *g = d->groups[j];
+			key.id = t->id;
+			key.i = -1;
+			hit = ngid ? bsearch_first(&key, by_gid, (size_t)ngid) : NULL;
+			for (; hit != NULL && hit < by_gid + ngid && strcmp(hit->id, t->id) == 0; hit++) {
+				const struct dc_group *g = d->groups[hit->i];
 				struct dc_finding *f;
 
-				if (g->id == NULL || (g->flags & DT_COND) || strcmp(g->id, t->id) != 0)
-					continue;
 				f = dc_report(ctx, "DC102", t->line, t->col, d->id, t->id,
 				    "task_id '%s' is also a task group id in DAG '%s'", t->id, d->id ? d->id : "?");
 				dc_finding_related(f, ctx->file, g->line, g->col, "task group '%s'", g->id);
 			}
 		}
-		for (i = 0; i < d->ngroups; i++) {
-			const struct dc_group *g = d->groups[i];
+		for (k = 0, start = 0; k < ngid; k++) {
+			const struct dc_group *g = d->groups[by_gid[k].i];
+			int run;
 
-			if (g->id == NULL || (g->flags & DT_COND))
-				continue;
-			for (j = 0; j < i; j++) {
-				const struct dc_group *h = d->groups[j];
+			if (k > 0 && strcmp(by_gid[k - 1].id, g->id) != 0)
+				start = k;
+			/* the first earlier group of that id made by another call */
+			for (run = start; run < k; run++) {
+				const struct dc_group *h = d->groups[by_gid[run].i];
 				struct dc_finding *f;
 
-				if (h->id == NULL || (h->flags & DT_COND) || strcmp(h->id, g->id) != 0 ||
-				    h->node == g->node)
+				if (h->node == g->node)
 					continue;
 				f = dc_report(ctx, "DC102", g->line, g->col, d->id, g->id,
 				    "duplicate task group id '%s' in DAG '%s' (first defined at line %d)", g->id,
@@ -581,6 +641,9 @@ check_dup_tasks(struct dc_ctx *ctx, const struct dc_model *m)
 				break;
 			}
 		}
+		free(by_id);
+		free(by_gid);
+		free(first);
 	}
 }
 
@@ -609,34 +672,66 @@ check_outside(struct dc_ctx *ctx, const struct dc_model *m)
 	}
 }
 
+struct edge_at {
+	const struct dc_edge *e;
+	int i;
+};
+
+static int
+cmp_edge_at(const void *a, const void *b)
+{
+	const struct edge_at *x = a, *y = b;
+	uintptr_t xf = (uintptr_t)x->e->from, yf = (uintptr_t)y->e->from;
+	uintptr_t xt = (uintptr_t)x->e->to, yt = (uintptr_t)y->e->to;
+
+	if (xf != yf)
+		return xf < yf ? -1 : 1;
+	if (xt != yt)
+		return xt < yt ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
 static void
 check_dup_edges(struct dc_ctx *ctx, const struct dc_model *m)
 {
-	int di, i, j;
+	int di, i;
 
 	for (di = 0; di < m->ndags; di++) {
 		const struct dc_dag *d = m->dags[di];
+		/* first[i]: the first edge between edge i's tasks (sorted, not searched) */
+		struct edge_at *by_ends = pk_xcalloc((size_t)d->nedges + 1, sizeof *by_ends);
+		int *first = pk_xcalloc((size_t)d->nedges + 1, sizeof *first);
+		int ne = 0;
 
 		for (i = 0; i < d->nedges; i++) {
-			const struct dc_edge *e = &d->edges[i];
-
-			if (e->flags & (DE_XCOM | DE_COND))
-				continue;
-			for (j = 0; j < i; j++) {
-				const struct dc_edge *f = &d->edges[j];
-				struct dc_finding *r;
-
-				if (f->from != e->from || f->to != e->to || (f->flags & (DE_XCOM | DE_COND)))
-					continue;
-				if (f->line == e->line && f->col == e->col)
-					break;
-				r = dc_report(ctx, "DC106", e->line, e->col, d->id, e->to->id,
-				    "dependency %s >> %s declared twice (first at line %d)", tid(e->from),
-				    tid(e->to), f->line);
-				dc_finding_related(r, ctx->file, f->line, f->col, "first declaration");
-				break;
+			first[i] = -1;
+			if (!(d->edges[i].flags & (DE_XCOM | DE_COND))) {
+				by_ends[ne].e = &d->edges[i];
+				by_ends[ne++].i = i;
 			}
 		}
+		qsort(by_ends, (size_t)ne, sizeof *by_ends, cmp_edge_at);
+		for (i = 1; i < ne; i++)
+			if (by_ends[i].e->from == by_ends[i - 1].e->from &&
+			    by_ends[i].e->to == by_ends[i - 1].e->to)
+				first[by_ends[i].i] = first[by_ends[i - 1].i] >= 0 ?
+				    first[by_ends[i - 1].i] : by_ends[i - 1].i;
+		for (i = 0; i < d->nedges; i++) {
+			const struct dc_edge *e = &d->edges[i], *f;
+			struct dc_finding *r;
+
+			if (first[i] < 0)
+				continue;
+			f = &d->edges[first[i]];
+			if (f->line == e->line && f->col == e->col)
+				continue;
+			r = dc_report(ctx, "DC106", e->line, e->col, d->id, e->to->id,
+			    "dependency %s >> %s declared twice (first at line %d)", tid(e->from),
+			    tid(e->to), f->line);
+			dc_finding_related(r, ctx->file, f->line, f->col, "first declaration");
+		}
+		free(by_ends);
+		free(first);
 	}
 }
 
