@@ -763,6 +763,18 @@ EOF
 	run -0 bash -c "dagcheck --no-config --select DC40 --severity DC4=warning -o ndjson $F/rules/dc401.py | jq -r '[.code, .severity] | @tsv' | sort -u"
 	assert_output "DC401	warning"
 	run -2 dagcheck --no-config --severity DC401=fatal $F/rules/dc401.py
+	# a code or prefix that names no rule is a typo, not "select nothing"
+	run -2 --separate-stderr dagcheck --no-config --select DC3,DC999 $F/rules/dc304.py
+	[ "${stderr_lines[0]}" = "dagcheck: --select: no rule code is or starts with 'DC999' (DC001..DC708)" ]
+	run -2 --separate-stderr dagcheck --no-config --ignore XX $F/rules/dc304.py
+	[ "${stderr_lines[0]}" = "dagcheck: --ignore: no rule code is or starts with 'XX' (DC001..DC708)" ]
+	run -2 --separate-stderr dagcheck --no-config --severity DC8=info $F/rules/dc304.py
+	[ "${stderr_lines[0]}" = "dagcheck: --severity: no rule code is or starts with 'DC8' (DC001..DC708)" ]
+	mkdir -p $TMP/typo
+	cp $F/rules/dc304.py $TMP/typo/
+	printf '[tool.dagcheck]\nignore = ["DC30", "D C1"]\n' >$TMP/typo/pyproject.toml
+	run -2 --separate-stderr dagcheck $TMP/typo
+	[ "$stderr" = "dagcheck: $TMP/typo/pyproject.toml: no rule code is or starts with 'D C1' (DC001..DC708)" ]
 }
 
 @test "dagcheck: settings from [tool.dagcheck] in a pyproject.toml above the first path" {

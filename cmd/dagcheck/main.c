@@ -648,6 +648,19 @@ flush_out(struct pk_cli *cli, struct pk_buf *out)
 	pk_buf_reset(out);
 }
 
+/* A code or prefix that selects nothing is a typo that would silently turn
+ * checks off (or leave them on): refused, as ruff refuses an unknown rule. */
+static const char *
+unknown_code(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!dc_code_known(v[i]))
+			return v[i];
+	return NULL;
+}
+
 /* A bad settings or pools file: exit 2 like a usage error, without the
  * --help hint (the command line was fine). */
 static void __attribute__((noreturn))
@@ -738,6 +751,8 @@ main(int argc, char *argv[])
 	int graph = 0, dot = 0, dump_tok = 0, dump_ast = 0, opt, verdict = 0, i;
 	int no_config = 0, stats = 0, has_require = 0, has_fail_on = 0, has_glob = 0, has_select = 0;
 	int has_ignore = 0;
+	const char *bad;
+	size_t si;
 	char *found = NULL;
 	size_t fi, ndags = 0, ntasks = 0;
 
@@ -758,10 +773,16 @@ main(int argc, char *argv[])
 		case OPT_KNOWN_DAGS: known_path = cli.optarg; break;
 		case OPT_SELECT:
 			cfg.select = split_codes(cli.optarg, &cfg.nselect, cfg.select, cfg.nselect);
+			if ((bad = unknown_code(cfg.select, cfg.nselect)) != NULL)
+				pk_cli_usage(&cli, "--select: no rule code is or starts with '%s' "
+				    "(DC001..DC708)", bad);
 			has_select = 1;
 			break;
 		case OPT_IGNORE:
 			cfg.ignore = split_codes(cli.optarg, &cfg.nignore, cfg.ignore, cfg.nignore);
+			if ((bad = unknown_code(cfg.ignore, cfg.nignore)) != NULL)
+				pk_cli_usage(&cli, "--ignore: no rule code is or starts with '%s' "
+				    "(DC001..DC708)", bad);
 			has_ignore = 1;
 			break;
 		case OPT_REQUIRE:
@@ -790,6 +811,9 @@ main(int argc, char *argv[])
 			cfg.sevs = pk_xrealloc(cfg.sevs, (cfg.nsevs + 1) * sizeof *cfg.sevs);
 			cfg.sevs[cfg.nsevs].code = pk_xstrndup(cli.optarg, (size_t)(eq - cli.optarg));
 			cfg.sevs[cfg.nsevs].sev = sev;
+			if (!dc_code_known(cfg.sevs[cfg.nsevs].code))
+				pk_cli_usage(&cli, "--severity: no rule code is or starts with '%s' "
+				    "(DC001..DC708)", cfg.sevs[cfg.nsevs].code);
 			cfg.nsevs++;
 			break;
 		}
@@ -827,6 +851,16 @@ main(int argc, char *argv[])
 	if (!no_config && config_path) {
 		if (dc_config_load(config_path, &set, &err) != 0)
 			config_error(&err);
+		if ((bad = unknown_code(set.select, set.nselect)) == NULL)
+			bad = unknown_code(set.ignore, set.nignore);
+		for (si = 0; bad == NULL && si < set.nsevs; si++)
+			if (!dc_code_known(set.sevs[si].code))
+				bad = set.sevs[si].code;
+		if (bad != NULL) {
+			pk_err_set(&err, PK_ERR_USAGE, "%s: no rule code is or starts with '%s' "
+			    "(DC001..DC708)", config_path, bad);
+			config_error(&err);
+		}
 		if (!has_select && set.has_select) {
 			cfg.select = set.select;
 			cfg.nselect = set.nselect;

@@ -122,6 +122,17 @@ dc_rule_find(const char *code)
 	return NULL;
 }
 
+int
+dc_code_known(const char *prefix)
+{
+	size_t i, n = strlen(prefix);
+
+	for (i = 0; n > 0 && i < dc_nrules; i++)
+		if (strncasecmp(dc_rules[i].code, prefix, n) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 prefix_match(char **list, size_t n, const char *code)
 {

@@ -132,6 +132,8 @@ extern const struct dc_rule dc_rules[];
 extern const size_t dc_nrules;
 
 const struct dc_rule *dc_rule_find(const char *code);
+/* 1 when some rule's code starts with prefix (any case; not empty). */
+int dc_code_known(const char *prefix);
 /* 1 when code is selected by cfg (--select/--ignore only). */
 int dc_rule_enabled(const struct dc_config *cfg, const char *code);
 /* 1 when a finding of code would be kept in ctx's file: selected, and asked
