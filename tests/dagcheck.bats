@@ -873,3 +873,11 @@ print('ok')"
 	run -0 dagcheck --no-config --statistics $F/repo
 	assert_line --regexp '^1	DC303	\[warning\] '
 }
+
+@test "dagcheck: a module whose evaluation runs out of steps says so on stderr (not silently unchecked)" {
+	printf 'from airflow import DAG\nfor a in range(3000):\n    for b in range(3000):\n        x = a\n' >$TMP/loop.py
+	run -0 --separate-stderr dagcheck --no-config $TMP/loop.py
+	[ "$stderr" = "dagcheck: $TMP/loop.py: evaluation stopped after 2000000 steps (a very large or looping module): findings past that point may be missing" ]
+	run -0 --separate-stderr dagcheck --no-config -q $TMP/loop.py
+	[ -z "$stderr" ]
+}

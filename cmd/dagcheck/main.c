@@ -968,6 +968,11 @@ main(int argc, char *argv[])
 			continue;
 		}
 		dc_model_build(&m, shown, src.p, src.len);
+		/* Not silently: what was not evaluated was not checked. */
+		if (m.truncated && !cli.quiet)
+			fprintf(stderr, "%s: %s: evaluation stopped after %d steps (a very large "
+			    "or looping module): findings past that point may be missing\n",
+			    cli.prog, shown, DC_EVAL_FUEL);
 		dc_check_file(&ctx, &m);
 		ndags += (size_t)m.ndags;
 		ntasks += (size_t)m.ntasks;

@@ -14,7 +14,7 @@
 
 /* Bounds on the evaluation of one file: statements + expressions evaluated,
  * nested inlined calls, items of a generated sequence. */
-#define FUEL 2000000
+#define FUEL DC_EVAL_FUEL
 #define MAX_INLINE 12
 #define MAX_SEQ 10000
 #define MAX_CTX 64

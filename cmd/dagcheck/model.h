@@ -5,6 +5,9 @@
 #ifndef DC_MODEL_H
 #define DC_MODEL_H
 
+/* Statements and expressions evaluated in one file at most. */
+#define DC_EVAL_FUEL 2000000
+
 #include <stddef.h>
 
 #include "cmd/dagcheck/pyparse.h"
@@ -174,7 +177,7 @@ struct dc_model {
 	int nimports, capi;
 	struct dc_event *events;
 	int nevents, capev;
-	int truncated;			/* evaluation budget ran out */
+	int truncated;			/* evaluation budget (DC_EVAL_FUEL) ran out */
 };
 
 /* Parse and evaluate src[0..len) (borrowed; must outlive the model). */
