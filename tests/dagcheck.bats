@@ -76,6 +76,18 @@ setup() {
 	assert_output "$F/rules/dc001.py:4:21: DC001 syntax error: '(' was never closed"
 }
 
+@test "dagcheck: DC001 is the first error in the file, the parser's or the tokenizer's, whichever comes first" {
+	printf 'x = = 1\ny = $\n' >$TMP/first1.py
+	printf 'x = 1\n    if y:\n  pass\n' >$TMP/first2.py
+	printf 'def f(:\n  x = "\n' >$TMP/first3.py
+	run -1 dagcheck --no-config $TMP/first1.py $TMP/first2.py $TMP/first3.py
+	assert_output - <<EOF
+$TMP/first1.py:1:5: DC001 syntax error: invalid syntax
+$TMP/first2.py:2:5: DC001 syntax error: unexpected indent
+$TMP/first3.py:1:7: DC001 syntax error: invalid syntax
+EOF
+}
+
 @test "dagcheck: DC001 for indentation, f-string and bytes errors" {
 	printf 'if x:\n    a = 1\n  b = 2\n' >$TMP/indent.py
 	printf 'x = f"{a"\n' >$TMP/fstr.py
@@ -877,7 +889,7 @@ print('ok')"
 @test "dagcheck: a module whose evaluation runs out of steps says so on stderr (not silently unchecked)" {
 	printf 'from airflow import DAG\nfor a in range(3000):\n    for b in range(3000):\n        x = a\n' >$TMP/loop.py
 	run -0 --separate-stderr dagcheck --no-config $TMP/loop.py
-	[ "$stderr" = "dagcheck: $TMP/loop.py: evaluation stopped after 2000000 steps (a very large or looping module): findings past that point may be missing" ]
+	[ "$stderr" = "dagcheck: $TMP/loop.py: evaluation stopped after 20000000 steps (a very large or looping module): findings past that point may be missing" ]
 	run -0 --separate-stderr dagcheck --no-config -q $TMP/loop.py
 	[ -z "$stderr" ]
 }

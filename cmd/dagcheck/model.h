@@ -6,7 +6,7 @@
 #define DC_MODEL_H
 
 /* Statements and expressions evaluated in one file at most. */
-#define DC_EVAL_FUEL 2000000
+#define DC_EVAL_FUEL 20000000
 
 #include <stddef.h>
 

@@ -2379,18 +2379,16 @@ py_parse(struct py_parse *pp, const char *src, size_t n)
 	struct parser P;
 	struct nvec v = { NULL, 0, 0 };
 	struct py_node *m;
+	int tokfail;
 
 	pp->module = NULL;
 	pp->err_line = 0;
 	pp->err_msg[0] = 0;
 	if (pp->max_depth <= 0)
 		pp->max_depth = 1000;
-	if (py_tokenize(&pp->tok, src, n) < 0) {
-		pp->err_line = pp->tok.err_line;
-		pp->err_col = pp->tok.err_col;
-		snprintf(pp->err_msg, sizeof pp->err_msg, "%s", pp->tok.err_msg);
-		return -1;
-	}
+	/* On a tokenizer error the tokens before it are still parsed: the
+	 * first error in the file is the one reported (as CPython does). */
+	tokfail = py_tokenize(&pp->tok, src, n) < 0;
 	memset(&P, 0, sizeof P);
 	P.pp = pp;
 	P.t = pp->tok.t;
@@ -2405,6 +2403,20 @@ py_parse(struct py_parse *pp, const char *src, size_t n)
 			break;
 		}
 		statement(&P, &v);
+	}
+	if (tokfail) {
+		/* The parser's error is the first when it failed on a token
+		 * before the end the tokenizer made where it stopped, at a place
+		 * before the tokenizer's (an unclosed bracket is found at the end
+		 * of the file but placed at the bracket). */
+		if (!P.failed || P.i + 1 >= P.n || pp->err_line > pp->tok.err_line ||
+		    (pp->err_line == pp->tok.err_line && pp->err_col >= pp->tok.err_col)) {
+			pp->err_line = pp->tok.err_line;
+			pp->err_col = pp->tok.err_col;
+			snprintf(pp->err_msg, sizeof pp->err_msg, "%s", pp->tok.err_msg);
+		}
+		vdrop(&v);
+		return -1;
 	}
 	if (P.failed) {
 		vdrop(&v);
