@@ -178,8 +178,8 @@ utf8_seq(const unsigned char *s, size_t n)
 	return 4;
 }
 
-int
-pk_utf8_valid(const char *s, size_t n)
+size_t
+pk_utf8_prefix(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, k;
@@ -190,10 +190,16 @@ pk_utf8_valid(const char *s, size_t n)
 			continue;
 		}
 		if ((k = utf8_seq(p + i, n - i)) == 0)
-			return 0;
+			return i;
 		i += k;
 	}
-	return 1;
+	return n;
+}
+
+int
+pk_utf8_valid(const char *s, size_t n)
+{
+	return pk_utf8_prefix(s, n) == n;
 }
 
 void

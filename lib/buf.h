@@ -49,5 +49,7 @@ char *pk_buf_detach(struct pk_buf *b, size_t *len);
 
 /* 1 when s[0..n) is valid UTF-8 (no overlongs, no surrogates). */
 int pk_utf8_valid(const char *s, size_t n);
+/* Length of the longest valid UTF-8 prefix of s[0..n) (n: all valid). */
+size_t pk_utf8_prefix(const char *s, size_t n);
 
 #endif

@@ -88,6 +88,17 @@ $TMP/first3.py:1:7: DC001 syntax error: invalid syntax
 EOF
 }
 
+@test "dagcheck: DC001 for bytes that are no UTF-8, unless line 1 or 2 declares another encoding (PEP 263)" {
+	printf 'x = 1\ny = "a\xffb"\n' >$TMP/nonutf8.py
+	printf '# -*- coding: latin-1 -*-\ny = "a\xffb"\n' >$TMP/latin1.py
+	printf '#!/usr/bin/env python\n# coding=utf-8\ny = "a\xffb"\n' >$TMP/claims.py
+	run -1 dagcheck --no-config $TMP/nonutf8.py $TMP/latin1.py $TMP/claims.py
+	assert_output - <<EOF
+$TMP/nonutf8.py:2:7: DC001 syntax error: Non-UTF-8 code starting with '\\xff', but no encoding declared (PEP 263)
+$TMP/claims.py:3:7: DC001 syntax error: 'utf-8' codec can't decode byte 0xff (the file declares UTF-8)
+EOF
+}
+
 @test "dagcheck: DC001 for indentation, f-string and bytes errors" {
 	printf 'if x:\n    a = 1\n  b = 2\n' >$TMP/indent.py
 	printf 'x = f"{a"\n' >$TMP/fstr.py

@@ -92,6 +92,47 @@ fail(struct lexer *lx, size_t pos, const char *fmt, const char *arg)
 	return fail_at(lx, lx->line, colat(lx, pos), fmt, arg);
 }
 
+/*
+ * The encoding line 1 or 2 declares (PEP 263: "# -*- coding: latin-1 -*-",
+ * "# vim: set fileencoding=..."): 0 none, 1 UTF-8, 2 another (then bytes
+ * that are no UTF-8 are that encoding's, not an error).
+ */
+static int
+coding_decl(const char *s, size_t n)
+{
+	size_t i = 0, e, k;
+	int line;
+
+	for (line = 0; line < 2 && i < n; line++, i = e + 1) {
+		const char *c = NULL;
+
+		for (e = i; e < n && s[e] != '\n'; e++)
+			;
+		for (k = i; k < e && (s[k] == ' ' || s[k] == '\t' || s[k] == '\f'); k++)
+			;
+		if (k == e || s[k] != '#')
+			continue;
+		for (; k + 7 < e && c == NULL; k++)
+			if (memcmp(s + k, "coding", 6) == 0 && (s[k + 6] == ':' || s[k + 6] == '='))
+				c = s + k + 7;
+		if (c == NULL)
+			continue;
+		while (c < s + e && (*c == ' ' || *c == '\t'))
+			c++;
+		k = 0;
+		while (c + k < s + e && (c[k] == '-' || c[k] == '_' || c[k] == '.' ||
+		    (c[k] >= '0' && c[k] <= '9') || ((c[k] | 0x20) >= 'a' && (c[k] | 0x20) <= 'z')))
+			k++;
+		if (k == 0)
+			continue;
+		return (k == 5 && strncasecmp(c, "utf-8", 5) == 0) ||
+		    (k == 4 && strncasecmp(c, "utf8", 4) == 0) ||
+		    (k == 5 && strncasecmp(c, "utf_8", 5) == 0) ||
+		    (k >= 6 && strncasecmp(c, "utf-8-", 6) == 0) ? 1 : 2;
+	}
+	return 0;
+}
+
 static struct py_token *
 emit(struct lexer *lx, enum py_tok type, size_t start, size_t end, int line, int col)
 {
@@ -538,6 +579,28 @@ py_tokenize(struct py_tokens *tk, const char *src, size_t n)
 			line += *q == '\n';
 		fail_at(&lx, line, 1, "source code cannot contain null bytes%s", "");
 		goto out;
+	}
+	{
+		/* Python reads source as UTF-8 unless told otherwise (PEP 263):
+		 * such a file does not even import. */
+		size_t ok = pk_utf8_prefix(src, n), q, ls = 0;
+		int line = 1, decl;
+
+		if (ok < n && (decl = coding_decl(src, n)) != 2) {
+			for (q = 0; q < ok; q++)
+				if (src[q] == '\n') {
+					line++;
+					ls = q + 1;
+				}
+			if (decl == 1)
+				fail_at(&lx, line, (int)(ok - ls) + 1, "'utf-8' codec can't decode "
+				    "byte 0x%02x (the file declares UTF-8)", (unsigned char)src[ok]);
+			else
+				fail_at(&lx, line, (int)(ok - ls) + 1, "Non-UTF-8 code starting with "
+				    "'\\x%02x', but no encoding declared (PEP 263)",
+				    (unsigned char)src[ok]);
+			goto out;
+		}
 	}
 	while (lx.pos < lx.n && !lx.failed) {
 		unsigned char c;

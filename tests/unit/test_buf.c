@@ -135,6 +135,9 @@ main(void)
 	ok(!pk_utf8_valid("\xe0\x80\xaf", 3), "utf8: overlong three-byte");
 	ok(!pk_utf8_valid("\x80", 1), "utf8: lone continuation");
 	ok(!pk_utf8_valid("\xe2\x82", 2), "utf8: truncated");
+	is_int((int)pk_utf8_prefix("ab\xc3\xa9", 4), 4, "utf8 prefix: all valid");
+	is_int((int)pk_utf8_prefix("h\xc3\xa9\xffz", 5), 3, "utf8 prefix: up to a bad byte");
+	is_int((int)pk_utf8_prefix("ab\xe2\x82", 4), 2, "utf8 prefix: a truncated sequence is not in it");
 
 	/* errors */
 	is_int(pk_err_set(&err, PK_ERR_DATA, "x %d", 1), -1, "err: set returns -1");
