@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -734,8 +735,47 @@ statistics(const struct dc_findings *f, enum dc_format fmt, struct pk_buf *out)
 	free(rows);
 }
 
+static int run_main(int argc, char *argv[]);
+
+struct args {
+	int argc;
+	char **argv;
+	int rc;
+};
+
+static void *
+run_thread(void *arg)
+{
+	struct args *a = arg;
+
+	a->rc = run_main(a->argc, a->argv);
+	return NULL;
+}
+
+/*
+ * The parser admits expressions 12000 levels deep, as CPython does, and
+ * evaluating and checking them recurses as deep: the work runs on a
+ * thread with a stack of its own that no `ulimit -s` (nor a sanitizer's
+ * larger frames) makes too small. Only touched pages cost memory.
+ */
 int
 main(int argc, char *argv[])
+{
+	struct args a = { argc, argv, 0 };
+	pthread_attr_t attr;
+	pthread_t th;
+
+	if (pthread_attr_init(&attr) != 0 ||
+	    pthread_attr_setstacksize(&attr, (size_t)1 << 30) != 0 ||
+	    pthread_create(&th, &attr, run_thread, &a) != 0)
+		return run_main(argc, argv);	/* no thread: the process's stack */
+	pthread_attr_destroy(&attr);
+	pthread_join(th, NULL);
+	return a.rc;
+}
+
+static int
+run_main(int argc, char *argv[])
 {
 	struct pk_cli cli = PK_CLI_INIT("dagcheck", "[options] PATH...", options);
 	struct dc_config cfg;
