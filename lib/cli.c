@@ -128,6 +128,19 @@ pk_cli_warn(const struct pk_cli *cli, const char *fmt, ...)
 }
 
 void
+pk_cli_klog(void *arg, int level, const char *facility, const char *msg)
+{
+	const struct pk_cli *cli = arg;
+
+	/* One -X set serves a program's consumer and producer alike: that a
+	 * property is the other role's is no news. */
+	if (strcmp(facility, "CONFWARN") == 0 && strstr(msg, " will be ignored by this ") != NULL)
+		return;
+	if (!cli->quiet && (level <= 4 || level == 7))
+		fprintf(stderr, "%s: kafka %s: %s\n", cli->prog, facility, msg);
+}
+
+void
 pk_die(const struct pk_cli *cli, const struct pk_err *err)
 {
 	int status = pk_err_exit(err);

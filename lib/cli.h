@@ -124,6 +124,15 @@ void pk_cli_usage(const struct pk_cli *cli, const char *fmt, ...)
 /* `prog: message` on stderr. */
 void pk_cli_warn(const struct pk_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * librdkafka's log lines for a program (pk_kconf.log, with the struct
+ * pk_cli as arg): `prog: kafka FACILITY: message` on stderr for warnings
+ * and errors (level <= 4) and for the debug lines -X debug=... asks for
+ * (level 7), as kcat shows them; none with -q. A warning that a property
+ * belongs to the other role (consumer, producer) is left out: programs
+ * give one -X set to both.
+ */
+void pk_cli_klog(void *cli, int level, const char *facility, const char *msg);
 /* Print err, remove temporary outputs, exit with err's status (2, 3 or 4). */
 void pk_die(const struct pk_cli *cli, const struct pk_err *err) __attribute__((noreturn));
 

@@ -455,3 +455,17 @@ logsplit: 6 deliveries to 'ads' failed; the first: delivery to 'ads' [0] failed:
 	logsplit -k k -n 4 --reject - "$TMP/in.ndjson" >"$TMP/out" 2>/dev/null
 	[ "$(wc -l <"$TMP/out")" -eq 2 ]
 }
+
+@test "logsplit: -X debug=... lines reach stderr as 'logsplit: kafka FACILITY: ...' (kcat's habit); -q silences them" {
+	kafka_start ads:3
+	printf '{"k":"a"}\n{"k":"b"}\n' >"$TMP/two.ndjson"
+	run -0 --separate-stderr logsplit -k k -b "$BROKERS" -t ads "$TMP/two.ndjson"
+	[ -z "$stderr" ]
+	run -0 --separate-stderr logsplit -k k -b "$BROKERS" -t ads -X debug=broker -X message.timeout.ms=5000 \
+	    "$TMP/two.ndjson"
+	[[ "$stderr" == *"logsplit: kafka BROKER: "* ]]
+	# a producer property given to the metadata consumer is not warned about
+	[[ "$stderr" != *"CONFWARN"* ]]
+	run -0 --separate-stderr logsplit -q -k k -b "$BROKERS" -t ads -X debug=broker "$TMP/two.ndjson"
+	[ -z "$stderr" ]
+}

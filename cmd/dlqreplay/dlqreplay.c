@@ -1542,6 +1542,8 @@ kafka_setup(struct R *r, int argc, char **argv)
 {
 	struct pk_err err = PK_ERR_INIT;
 
+	r->kconf.log = pk_cli_klog;
+	r->kconf.log_arg = r->cli;
 	if (pk_kconf_env(&r->kconf, &err) < 0)
 		pk_die(r->cli, &err);
 	if (r->kconf.dump) {

@@ -234,6 +234,8 @@ kafka_setup(struct ls *ls, long long nopt)
 	struct pk_kcons *k;
 	int n;
 
+	ls->kconf.log = pk_cli_klog;
+	ls->kconf.log_arg = ls->cli;
 	if (pk_kconf_env(&ls->kconf, &err) < 0)
 		pk_die(ls->cli, &err);
 	ls->user_partitioner = pk_kconf_get(&ls->kconf, "partitioner") != NULL;

@@ -301,6 +301,8 @@ kafka_conf(struct pk_cli *cli, struct pk_kconf *kc)
 {
 	struct pk_err err = PK_ERR_INIT;
 
+	kc->log = pk_cli_klog;
+	kc->log_arg = cli;
 	if (pk_kconf_env(kc, &err) < 0)
 		pk_die(cli, &err);
 	if (kc->dump) {

@@ -690,15 +690,6 @@ on_revoked(void *arg, const struct pk_ktp *tps, size_t n)
 		fprintf(stderr, "%s: revoked %zu partitions\n", c->wa->cli->prog, n);
 }
 
-static void
-klog(void *arg, int level, const char *fac, const char *msg)
-{
-	const struct wa *wa = arg;
-
-	if (level <= 4 && !wa->cli->quiet)
-		fprintf(stderr, "%s: kafka %s: %s\n", wa->cli->prog, fac, msg);
-}
-
 /* --- records ------------------------------------------------------------------------- */
 
 /* How rejects and late records name their source: TOPIC[PARTITION]. */
@@ -799,8 +790,8 @@ wa_kafka_run(struct wa *wa, struct pk_err *err)
 	c.wa = wa;
 	c.verbose = wa->cli->verbose;
 	parser_init(&c.ps, wa);
-	wa->kconf.log = klog;
-	wa->kconf.log_arg = wa;
+	wa->kconf.log = pk_cli_klog;
+	wa->kconf.log_arg = wa->cli;
 	if (pk_kconf_env(&wa->kconf, err) < 0)
 		return -1;
 	if (wa->out_topic != NULL) {
