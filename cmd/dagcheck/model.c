@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
+#include "lib/hash.h"
 
 /* Bounds on the evaluation of one file: statements + expressions evaluated,
  * nested inlined calls, items of a generated sequence. */
@@ -260,11 +261,7 @@ name_eq(const struct binding *b, const char *s, size_t n)
 static unsigned
 name_hash(const char *s, size_t n)
 {
-	unsigned h = 2166136261u;
-
-	while (n-- > 0)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
+	return (unsigned)pk_hash64(s, n, 0);
 }
 
 /* Index of the binding named s[0..n) among b[0..nb) (names are unique), or -1. */
