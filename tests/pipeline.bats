@@ -125,6 +125,11 @@ teardown() {
 	# two winagg consumers in one group gave the file's windows, each once
 	assert_output --partial "identical: each window once, whichever instance computed it"
 	assert_output --partial "corrections received:"
+	# the demo's own accounting: every event aggregated, rejected or late, then
+	# every reject mended or parked
+	assert_output --regexp 'events in = aggregated \+ rejected \+ late: 200000 = [0-9]+ \+ [1-9][0-9]* \+ [1-9][0-9]* \(conserved\)'
+	assert_output --regexp 'events in = aggregated \+ corrected late \+ mended \+ parked: 200000 = [0-9]+ \+ [1-9][0-9]* \+ [1-9][0-9]* \+ [1-9][0-9]* \(conserved\)'
+	refute_output --partial "NOT conserved"
 	run pgrep -f "kafka-mock --max-seconds 300 ads:16"
 	assert_failure
 }
