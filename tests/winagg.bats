@@ -308,6 +308,9 @@ AGGS=count,sum:clicks,sum:cost,min:cost,max:cost,avg:cost,first:event_id,last:ev
 	cp "$T/st" "$T/st.orig"
 	run -2 --separate-stderr winagg -T ts --tumble 5m -g c -a count --state "$T/st" "$T/f"
 	[[ "$stderr" == "winagg: state file '$T/st' was made with other settings (--tumble 1m --offset 0 -T ts"*"refusing to misread it"* ]]
+	# the settings are shown as options a user would type
+	run -2 --separate-stderr winagg -T ts --time-unit ms --tumble 1m -g c -a count --state "$T/st" "$T/f"
+	[ "${stderr_lines[0]}" = "winagg: state file '$T/st' was made with other settings (--tumble 1m --offset 0 -T ts --time-unit auto -g c --missing reject -a count --hll-precision 14 --quantile-error 0.01 --lateness 0s --watermark global --emit final), not these (--tumble 1m --offset 0 -T ts --time-unit ms -g c --missing reject -a count --hll-precision 14 --quantile-error 0.01 --lateness 0s --watermark global --emit final): refusing to misread it (use another --state file, or remove it to start over)" ]
 	run -2 winagg -T ts --tumble 1m -g c -a count,sum:x --state "$T/st" "$T/f"
 	run -2 winagg -T ts --tumble 1m -a count --state "$T/st" "$T/f"
 	cmp "$T/st" "$T/st.orig"

@@ -64,6 +64,38 @@ wa_fingerprint(const struct wa *wa, struct pk_buf *out)
 		pk_buf_adds(out, " --envelope");
 }
 
+/*
+ * The fingerprint as a user would type it. State files store some
+ * settings in their own way (--time-unit 2, hll-precision=14), which must
+ * stay as it is for files already written to keep matching; messages show
+ * the options (--time-unit ms, --hll-precision 14).
+ */
+static const char *
+fingerprint_shown(const char *fp, struct pk_buf *out)
+{
+	static const char *const units[] = { "auto", "s", "ms", "us", "ns" };
+	const char *p;
+
+	pk_buf_reset(out);
+	for (p = fp; *p != '\0';) {
+		if (strncmp(p, " --time-unit ", 13) == 0 && p[13] >= '0' && p[13] <= '4' &&
+		    (p[14] == ' ' || p[14] == '\0')) {
+			pk_buf_adds(out, " --time-unit ");
+			pk_buf_adds(out, units[p[13] - '0']);
+			p += 14;
+		} else if (strncmp(p, " hll-precision=", 15) == 0) {
+			pk_buf_adds(out, " --hll-precision ");
+			p += 15;
+		} else if (strncmp(p, " quantile-error=", 16) == 0) {
+			pk_buf_adds(out, " --quantile-error ");
+			p += 16;
+		} else {
+			pk_buf_addc(out, *p++);
+		}
+	}
+	return out->p ? out->p : "";
+}
+
 static void
 put64(struct pk_buf *b, uint64_t v)
 {
@@ -195,9 +227,14 @@ wa_state_load(struct wa *wa, struct pk_err *err)
 		goto corrupt;
 	wa_fingerprint(wa, &fp);
 	if (strcmp(saved, fp.p) != 0) {
+		struct pk_buf shown[2] = { PK_BUF_INIT, PK_BUF_INIT };
+
 		pk_err_set(err, PK_ERR_USAGE, "state file '%s' was made with other settings "
 		    "(%s), not these (%s): refusing to misread it (use another --state file, or "
-		    "remove it to start over)", wa->state_path, saved, fp.p);
+		    "remove it to start over)", wa->state_path, fingerprint_shown(saved, &shown[0]),
+		    fingerprint_shown(fp.p, &shown[1]));
+		pk_buf_release(&shown[0]);
+		pk_buf_release(&shown[1]);
 		goto fail;
 	}
 	wa->floor = (int64_t)get64(&r);
@@ -442,9 +479,14 @@ wa_part_load(struct wa *wa, struct wpart *pt, const char *path, struct pk_err *e
 		goto corrupt;
 	wa_fingerprint(wa, &fp);
 	if (strcmp(saved, fp.p) != 0) {
+		struct pk_buf shown[2] = { PK_BUF_INIT, PK_BUF_INIT };
+
 		pk_err_set(err, PK_ERR_USAGE, "state file '%s' was made with other settings "
 		    "(%s), not these (%s): refusing to misread it (use another --state "
-		    "directory, or remove it to start over)", path, saved, fp.p);
+		    "directory, or remove it to start over)", path, fingerprint_shown(saved, &shown[0]),
+		    fingerprint_shown(fp.p, &shown[1]));
+		pk_buf_release(&shown[0]);
+		pk_buf_release(&shown[1]);
 		goto fail;
 	}
 	topic = getstr(&r, NULL);
