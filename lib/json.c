@@ -634,6 +634,32 @@ pk_path_compile(struct pk_path *path, const char *dotted, struct pk_err *err)
 	return 0;
 }
 
+int
+pk_paths_compile(struct pk_path **paths, size_t *n, const char *list, struct pk_err *err)
+{
+	const char *s = list;
+	size_t start = *n;
+
+	for (;;) {
+		size_t len = strcspn(s, ",");
+		char *one = pk_xstrndup(s, len);
+		int rc;
+
+		*paths = pk_xrealloc(*paths, (*n + 1) * sizeof **paths);
+		rc = pk_path_compile(&(*paths)[*n], one, err);
+		free(one);
+		if (rc < 0) {
+			while (*n > start)
+				pk_path_release(&(*paths)[--*n]);
+			return -1;
+		}
+		++*n;
+		if (s[len] == '\0')
+			return 0;
+		s += len + 1;
+	}
+}
+
 void
 pk_path_release(struct pk_path *path)
 {

@@ -78,6 +78,11 @@ struct pk_path {
  * for an empty path or segment). Release with pk_path_release. */
 int pk_path_compile(struct pk_path *path, const char *dotted, struct pk_err *err);
 void pk_path_release(struct pk_path *path);
+/* A -k argument, "a,b.c": each comma-separated dotted path (the parts of a
+ * composite key) compiled and appended to *paths (n of them; a repeated -k
+ * adds parts). 0, or -1 as pk_path_compile ("-k 'ARG': ..." is the caller's
+ * to add); on error *paths keeps what it held. */
+int pk_paths_compile(struct pk_path **paths, size_t *n, const char *list, struct pk_err *err);
 
 /* Look path up: 1 found (*out borrowed from the doc's text), 0 absent
  * (also when a segment before the last is not an object). Keys compare by

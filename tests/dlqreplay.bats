@@ -154,6 +154,23 @@ EOF
 	done
 }
 
+@test "dlqreplay: -k a,b is a composite key joined by --key-join, none when a part is absent" {
+	printf '%s\n' '{"region":"eu","user":"ann","n":1}' '{"region":"eu","n":2}' \
+		'{"region":"us","user":2.50,"n":3}' >"$T/in"
+	run -0 --separate-stderr dlqreplay -k region,user --dry-run "$T/in"
+	[ "$(printf '%s\n' "$output" | jq -r .key | tr '\n' ' ')" = "eu|ann null us|2.50 " ]
+	run -0 --separate-stderr dlqreplay -k region -k user --key-join :: --dry-run "$T/in"
+	[ "$(printf '%s\n' "$output" | jq -r .key | tr '\n' ' ')" = "eu::ann null us::2.50 " ]
+	run -2 --separate-stderr dlqreplay -k 'region,' --dry-run "$T/in"
+	[ "$stderr" = "dlqreplay: -k 'region,': empty field path
+Try 'dlqreplay --help'." ]
+	# the joined key is the Kafka key (a record without one has a null key)
+	kafka_start out:4
+	run -0 --separate-stderr dlqreplay -b "$BROKERS" -t out -k region,user --repartition "$T/in"
+	run -0 kcat -C -b "$BROKERS" -t out -e -q -f '%k %s\n'
+	[ "$(printf '%s\n' "$output" | sort | tr '\n' ' ')" = ' {"region":"eu","n":2} eu|ann {"region":"eu","user":"ann","n":1} us|2.50 {"region":"us","user":2.50,"n":3} ' ]
+}
+
 @test "dlqreplay: usage errors" {
 	run -2 --separate-stderr dlqreplay --exec true -t x -b 127.0.0.1:1
 	[ "${stderr_lines[0]}" = "dlqreplay: --exec and -t are two targets: choose one" ]

@@ -50,7 +50,8 @@ enum {
 	OPT_ID,
 	OPT_PARK,
 	OPT_REPARTITION,
-	OPT_KEEP_DLQ_HEADERS
+	OPT_KEEP_DLQ_HEADERS,
+	OPT_KEY_JOIN
 };
 
 static const struct pk_opt options[] = {
@@ -72,7 +73,8 @@ static const struct pk_opt options[] = {
 	{ OPT_RATE, "rate", PK_ARG_REQUIRED, "N/s", "at most N attempts per second (also N/m, N/h)" },
 	{ 'j', "jobs", PK_ARG_REQUIRED, "N", "records in flight at once (default 1)" },
 	{ OPT_ORDERED, "ordered", PK_ARG_NONE, NULL, "with -j: one record per key in flight, in input order" },
-	{ 'k', "key", PK_ARG_REQUIRED, "FIELD", "key of plain records and envelopes (--ordered, Kafka key)" },
+	{ 'k', "key", PK_ARG_REQUIRED, "FIELD[,...]", "key of plain records and envelopes (--ordered, Kafka key; a,b is a composite key)" },
+	{ OPT_KEY_JOIN, "key-join", PK_ARG_REQUIRED, "SEP", "separator of composite key parts (default '|')" },
 	{ OPT_FILTER, "filter", PK_ARG_REQUIRED, "FIELD=GLOB", "replay only records whose FIELD matches GLOB (repeatable: all must)" },
 	{ 'T', "time", PK_ARG_REQUIRED, "FIELD", "the dead letter's time from FIELD" },
 	PK_OPT_TIME_UNIT_ENTRY,
@@ -168,8 +170,11 @@ struct R {
 	uint64_t seed;
 	struct pk_tbucket tb;
 	int jobs, ordered;
-	struct pk_path keyp, idp, timep;
-	int has_keyp, has_idp, has_timep;
+	struct pk_path *kparts;		/* -k: the parts of the key */
+	size_t nkparts;
+	const char *join;		/* --key-join */
+	struct pk_path idp, timep;
+	int has_idp, has_timep;
 	enum pk_time_unit unit;
 	struct filter *filters;
 	size_t nfilters;
@@ -539,6 +544,31 @@ dest_topic(struct R *r, struct entry *e)
 	return r->original ? e->L.orig_topic.p : r->topic;
 }
 
+/* -k: the key's parts joined by --key-join; no key when a part is absent
+ * or null (as pk_json_key has it). */
+static void
+record_key(struct R *r, struct rdctx *c, struct entry *e)
+{
+	size_t i;
+
+	if (r->nkparts == 1) {
+		e->L.has_key = letter_field(&e->L, &r->kparts[0], &e->L.key);
+		return;
+	}
+	pk_buf_reset(&e->L.key);
+	e->L.has_key = 1;
+	for (i = 0; i < r->nkparts; i++) {
+		if (!letter_field(&e->L, &r->kparts[i], &c->tmp)) {
+			pk_buf_reset(&e->L.key);
+			e->L.has_key = 0;
+			return;
+		}
+		if (i > 0)
+			pk_buf_adds(&e->L.key, r->join);
+		pk_buf_add(&e->L.key, c->tmp.p, c->tmp.len);
+	}
+}
+
 /*
  * What happens to a letter just read, as far as the letter alone tells:
  * V_FILTERED, V_REJECTED, or V_SEND with its id in c->id and c->idh (the
@@ -578,10 +608,8 @@ decide_read(struct R *r, struct rdctx *c, struct entry *e)
 		    (r->has_until && e->L.time_ns >= r->until))
 			return V_FILTERED;
 	}
-	if (r->has_keyp && e->L.kind != LETTER_KCAT) {
-		pk_buf_reset(&e->L.key);
-		e->L.has_key = letter_field(&e->L, &r->keyp, &e->L.key);
-	}
+	if (r->nkparts > 0 && e->L.kind != LETTER_KCAT)
+		record_key(r, c, e);
 	if (r->has_idp) {
 		if (!letter_field(&e->L, &r->idp, &c->id)) {
 			pk_buf_reset(&c->tmp2);
@@ -1620,7 +1648,7 @@ main(int argc, char *argv[])
 	struct pk_err err = PK_ERR_INIT;
 	struct R R, *r = &R;
 	struct entry *e;
-	const char *key_f = NULL, *id_f = NULL, *time_f = NULL, *brokers = NULL;
+	const char *id_f = NULL, *time_f = NULL, *brokers = NULL;
 	double rate = 0;
 	int opt, rc, seeded = 0, forwarded = 0;
 	size_t i, lookahead;
@@ -1640,6 +1668,7 @@ main(int argc, char *argv[])
 	r->force_part = -1;
 	r->max_attempts = 5;
 	r->jobs = 1;
+	r->join = "|";
 	r->sigpipe[0] = r->sigpipe[1] = -1;
 	cli.description = "Replay dead letters to a command, a Kafka topic or stdout, with "
 	    "retries, backoff, a rate limit and a ledger that never resends a success.";
@@ -1715,7 +1744,11 @@ main(int argc, char *argv[])
 			r->ordered = 1;
 			break;
 		case 'k':
-			key_f = cli.optarg;
+			if (pk_paths_compile(&r->kparts, &r->nkparts, cli.optarg, &err) < 0)
+				pk_cli_usage(&cli, "-k '%s': %s", cli.optarg, err.msg);
+			break;
+		case OPT_KEY_JOIN:
+			r->join = cli.optarg;
 			break;
 		case OPT_FILTER: {
 			const char *eq = strchr(cli.optarg, '=');
@@ -1795,10 +1828,6 @@ main(int argc, char *argv[])
 		pk_cli_usage(&cli, "-e is for reading a topic with -G");
 	if (r->has_since && r->has_until && r->until <= r->since)
 		pk_cli_usage(&cli, "--until must be after --since");
-	if (key_f != NULL) {
-		compile(r, &r->keyp, "-k", key_f);
-		r->has_keyp = 1;
-	}
 	if (id_f != NULL) {
 		compile(r, &r->idp, "--id", id_f);
 		r->has_idp = 1;
@@ -2029,8 +2058,9 @@ main(int argc, char *argv[])
 		free(r->filters[i].glob);
 	}
 	free(r->filters);
-	if (r->has_keyp)
-		pk_path_release(&r->keyp);
+	for (i = 0; i < r->nkparts; i++)
+		pk_path_release(&r->kparts[i]);
+	free(r->kparts);
 	if (r->has_idp)
 		pk_path_release(&r->idp);
 	if (r->has_timep)

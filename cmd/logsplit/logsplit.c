@@ -126,21 +126,9 @@ static void
 parse_keys(struct ls *ls, const char *arg)
 {
 	struct pk_err err = PK_ERR_INIT;
-	const char *s = arg;
 
-	for (;;) {
-		size_t n = strcspn(s, ",");
-		char *one = pk_xstrndup(s, n);
-
-		ls->keys = pk_xrealloc(ls->keys, (ls->nkeys + 1) * sizeof *ls->keys);
-		if (pk_path_compile(&ls->keys[ls->nkeys], one, &err) < 0)
-			pk_cli_usage(ls->cli, "-k '%s': %s", arg, err.msg);
-		ls->nkeys++;
-		free(one);
-		if (s[n] == '\0')
-			break;
-		s += n + 1;
-	}
+	if (pk_paths_compile(&ls->keys, &ls->nkeys, arg, &err) < 0)
+		pk_cli_usage(ls->cli, "-k '%s': %s", arg, err.msg);
 }
 
 /* Descriptors for output files: what the limit allows after stdin/out/err,

@@ -103,21 +103,9 @@ static void
 parse_keys(struct pk_cli *cli, struct recs *r, const char *arg)
 {
 	struct pk_err err = PK_ERR_INIT;
-	const char *s = arg;
 
-	for (;;) {
-		size_t n = strcspn(s, ",");
-		char *one = pk_xstrndup(s, n);
-
-		r->keys = pk_xrealloc(r->keys, (r->nkeys + 1) * sizeof *r->keys);
-		if (pk_path_compile(&r->keys[r->nkeys], one, &err) < 0)
-			pk_cli_usage(cli, "-k '%s': %s", arg, err.msg);
-		r->nkeys++;
-		free(one);
-		if (s[n] == '\0')
-			break;
-		s += n + 1;
-	}
+	if (pk_paths_compile(&r->keys, &r->nkeys, arg, &err) < 0)
+		pk_cli_usage(cli, "-k '%s': %s", arg, err.msg);
 }
 
 /* "12,24,48" into a list of partition counts. */

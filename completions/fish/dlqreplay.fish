@@ -18,6 +18,7 @@ complete -c dlqreplay -l rate -r
 complete -c dlqreplay -l jobs -s j -r
 complete -c dlqreplay -l ordered
 complete -c dlqreplay -l key -s k -r
+complete -c dlqreplay -l key-join -r
 complete -c dlqreplay -l filter -r
 complete -c dlqreplay -l time -s T -r
 complete -c dlqreplay -l time-unit -r

@@ -347,6 +347,31 @@ test_path(void)
 }
 
 static void
+test_paths(void)
+{
+	struct pk_path *ps = NULL;
+	struct pk_err err = PK_ERR_INIT;
+	size_t n = 0, i;
+
+	is_int(pk_paths_compile(&ps, &n, "a.b,c", &err), 0, "a key list compiles");
+	is_int(n, 2, "two parts");
+	is_str(ps[0].text, "a.b", "first part");
+	is_int(ps[0].nseg, 2, "first part has two segments");
+	is_str(ps[1].text, "c", "second part");
+	is_int(pk_paths_compile(&ps, &n, "d", &err), 0, "another -k adds parts");
+	is_int(n, 3, "three parts");
+	is_str(ps[2].text, "d", "the added part");
+	is_int(pk_paths_compile(&ps, &n, "e,,f", &err), -1, "an empty part is refused");
+	is_str(err.msg, "empty field path", "and says so");
+	is_int(n, 3, "a refused list adds nothing");
+	is_int(pk_paths_compile(&ps, &n, "g.", &err), -1, "an empty segment is refused");
+	is_int(n, 3, "still three parts");
+	for (i = 0; i < n; i++)
+		pk_path_release(&ps[i]);
+	free(ps);
+}
+
+static void
 test_text(void)
 {
 	struct pk_jval v;
@@ -567,6 +592,7 @@ main(void)
 	test_members();
 	test_get();
 	test_path();
+	test_paths();
 	test_text();
 	test_keys();
 	test_numbers();
