@@ -252,6 +252,32 @@ EOF
 	run -3 --separate-stderr slareport --max-errors 1 --sla 'd1/*=1h' "$T/bad.ndjson"
 }
 
+@test "slareport: an id or state that is a boolean, array or object is rejected, not read as garbage" {
+	# these were read from uninitialised memory: a task named "" (or a
+	# crash) and a state picked at random
+	cat >"$T/types.ndjson" <<'EOF'
+{"task_id":true,"dag_id":"d1","dag_run_id":"r1","state":"success","try_number":1}
+{"task_id":["load"],"dag_id":"d1","dag_run_id":"r1","state":"success","try_number":1}
+{"task_id":"load","dag_id":"d1","dag_run_id":"r1","state":true,"try_number":9}
+{"task_id":"load","dag_id":"d1","dag_run_id":"r1","state":{"a":1},"try_number":9}
+{"task_id":"load","dag_id":{"x":1},"dag_run_id":"r1","state":"success"}
+{"task_id":"load","dag_id":"d1","dag_run_id":true,"state":"success"}
+{"dag_id":"d1","run_id":[1],"state":"failed"}
+EOF
+	run -0 --separate-stderr slareport --reject "$T/rej.ndjson" $SMALL "$SR/small.ndjson" "$T/types.ndjson"
+	assert_output "$(cat "$SR/small.expected.ndjson")"
+	assert_equal "${stderr_lines[0]}" "slareport: $T/types.ndjson:1: task_id is not a string: true"
+	assert_equal "${stderr_lines[1]}" "slareport: $T/types.ndjson:2: task_id is not a string: [\"load\"]"
+	assert_equal "${stderr_lines[2]}" "slareport: $T/types.ndjson:3: state is not a string: true"
+	assert_equal "${stderr_lines[3]}" "slareport: $T/types.ndjson:4: state is not a string: {\"a\":1}"
+	assert_equal "${stderr_lines[4]}" "slareport: $T/types.ndjson:5: dag_id is not a string: {\"x\":1}"
+	assert_equal "${stderr_lines[5]}" "slareport: $T/types.ndjson:6: dag_run_id is not a string: true"
+	assert_equal "${stderr_lines[6]}" "slareport: $T/types.ndjson:7: run_id is not a string: [1]"
+	assert_equal "${stderr_lines[7]}" "slareport: 20 read, 13 used, 7 rejected"
+	run -0 jq -r '.line' "$T/rej.ndjson"
+	[ "$(echo $output)" = "1 2 3 4 5 6 7" ]
+}
+
 @test "slareport: a task instance whose dag run never shows up is rejected whole" {
 	{ grep -v '"r2"' "$SR/small.ndjson" | grep -v '"task_id"'; grep '"dag_run_id":"r2"' "$SR/small.ndjson" | grep '"task_id"'; } >"$T/s.ndjson"
 	run -0 --separate-stderr slareport --reject "$T/rej.ndjson" $SMALL "$T/s.ndjson"

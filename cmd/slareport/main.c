@@ -219,6 +219,33 @@ text(const struct pk_jval *v, struct pk_buf *b, const char **p, size_t *n)
 	return 1;
 }
 
+/*
+ * An id or a state: 1 with its text as text() gives it, 0 when absent, -1
+ * with s->why when it is a boolean, array or object (which has no text to
+ * name a task or a run by).
+ */
+static int
+id_text(struct sr *s, const struct pk_jval *v, const char *name, struct pk_buf *b,
+    const char **p, size_t *n)
+{
+	if (v->type == PK_J_ARR || v->type == PK_J_OBJ || v->type == PK_J_BOOL) {
+		pk_buf_reset(&s->why);
+		pk_buf_printf(&s->why, "%s is not a string: %.*s", name,
+		    (int)(v->n > 60 ? 60 : v->n), v->p);
+		return -1;
+	}
+	return text(v, b, p, n);
+}
+
+/* The run id: dag_run_id (REST API), else run_id (metadata DB). */
+static int
+run_id_text(struct sr *s, const struct pk_jval *f, const char **p, size_t *n)
+{
+	if (given(&f[F_DAG_RUN_ID]))
+		return id_text(s, &f[F_DAG_RUN_ID], "dag_run_id", &s->s2, p, n);
+	return id_text(s, &f[F_RUN_ID], "run_id", &s->s2, p, n);
+}
+
 static int
 two(const char *p)
 {
@@ -412,17 +439,21 @@ add_run(struct sr *s, const struct pk_jval *f)
 	const char *dp, *rp;
 	size_t dn, rn;
 	int64_t t[7];
-	int st = ST_NONE;
+	int st = ST_NONE, rc;
 	uint32_t id;
 
-	if (!text(&f[F_DAG_ID], &s->s1, &dp, &dn)) {
-		pk_buf_reset(&s->why);
-		pk_buf_adds(&s->why, "dag run without dag_id");
+	if ((rc = id_text(s, &f[F_DAG_ID], "dag_id", &s->s1, &dp, &dn)) <= 0) {
+		if (rc == 0) {
+			pk_buf_reset(&s->why);
+			pk_buf_adds(&s->why, "dag run without dag_id");
+		}
 		return -1;
 	}
-	if (!text(given(&f[F_DAG_RUN_ID]) ? &f[F_DAG_RUN_ID] : &f[F_RUN_ID], &s->s2, &rp, &rn)) {
-		pk_buf_reset(&s->why);
-		pk_buf_adds(&s->why, "dag run without dag_run_id (or run_id)");
+	if ((rc = run_id_text(s, f, &rp, &rn)) <= 0) {
+		if (rc == 0) {
+			pk_buf_reset(&s->why);
+			pk_buf_adds(&s->why, "dag run without dag_run_id (or run_id)");
+		}
 		return -1;
 	}
 	if (stamp(s, &f[F_QUEUED_AT], "queued_at", &t[0]) || stamp(s, &f[F_START], "start_date", &t[1]) ||
@@ -435,7 +466,8 @@ add_run(struct sr *s, const struct pk_jval *f)
 		const char *p;
 		size_t n;
 
-		text(&f[F_STATE], &s->why, &p, &n);
+		if (id_text(s, &f[F_STATE], "state", &s->why, &p, &n) < 0)
+			return -1;
 		if ((st = sr_state_parse(p, n)) < 0) {
 			char tmp[64];
 
@@ -494,19 +526,26 @@ add_ti(struct sr *s, const struct pk_rec *rec, const struct pk_jval *f)
 	size_t dn, tn, rn;
 	struct sr_ti ti;
 	int64_t v, logical, execution;
-	int st;
+	int st, rc;
 
 	memset(&ti, 0, sizeof ti);
-	if (!text(&f[F_DAG_ID], &s->s1, &dp, &dn)) {
-		pk_buf_reset(&s->why);
-		pk_buf_adds(&s->why, "task instance without dag_id");
+	if ((rc = id_text(s, &f[F_DAG_ID], "dag_id", &s->s1, &dp, &dn)) <= 0) {
+		if (rc == 0) {
+			pk_buf_reset(&s->why);
+			pk_buf_adds(&s->why, "task instance without dag_id");
+		}
 		return -1;
 	}
-	if (!text(given(&f[F_DAG_RUN_ID]) ? &f[F_DAG_RUN_ID] : &f[F_RUN_ID], &s->s2, &rp, &rn)) {
-		pk_buf_reset(&s->why);
-		pk_buf_adds(&s->why, "task instance without dag_run_id (or run_id)");
+	if ((rc = run_id_text(s, f, &rp, &rn)) <= 0) {
+		if (rc == 0) {
+			pk_buf_reset(&s->why);
+			pk_buf_adds(&s->why, "task instance without dag_run_id (or run_id)");
+		}
 		return -1;
 	}
+	/* add_record saw a task_id: it must be one that can be named */
+	if (id_text(s, &f[F_TASK_ID], "task_id", &s->why, &tp, &tn) < 0)
+		return -1;
 	if (integer(s, &f[F_MAP_INDEX], "map_index", -1, &v) != 0)
 		return -1;
 	if (v < -1 || v > INT32_MAX) {
@@ -528,7 +567,8 @@ add_ti(struct sr *s, const struct pk_rec *rec, const struct pk_jval *f)
 		const char *p;
 		size_t n;
 
-		text(&f[F_STATE], &s->why, &p, &n);
+		if (id_text(s, &f[F_STATE], "state", &s->why, &p, &n) < 0)
+			return -1;
 		if ((st = sr_state_parse(p, n)) < 0) {
 			char tmp[64];
 
