@@ -307,9 +307,17 @@ pk_input_next(struct pk_input *in, const struct pk_rec **rec, struct pk_err *err
 				in->cur++;
 				continue;
 			}
+			lineno = pk_reader_lineno(in->r);
+			/* A UTF-8 byte order mark (Windows editors, PowerShell 5's
+			 * Out-File) is no part of the first record, as for CSV. Raw
+			 * lines (logsplit --regex) are kept byte-exact. */
+			if (lineno == 1 && !(in->flags & PK_IN_LINES) && len >= 3 &&
+			    memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+				line += 3;
+				len -= 3;
+			}
 			if (blank(line, len))
 				continue;
-			lineno = pk_reader_lineno(in->r);
 			in->rej.read++;
 			if (rc == 2) {
 				char why[96];

@@ -278,6 +278,26 @@ EOF
 	[ "$(echo $output)" = "1 2 3 4 5 6 7" ]
 }
 
+@test "slareport: a UTF-8 byte order mark before the first record is skipped (NDJSON, a whole response, --sla-file)" {
+	# Windows tools write one; it used to reject line 1 ('not a JSON
+	# object') and, with it, the dag run its task instances needed
+	{ printf '\357\273\277'; cat "$SR/small.ndjson"; } >"$T/bom.ndjson"
+	run -0 --separate-stderr slareport -v $SMALL "$T/bom.ndjson"
+	assert_output "$(cat "$SR/small.expected.ndjson")"
+	[ "$stderr" = "slareport: 13 read, 13 used, 0 rejected" ]
+	{ printf '\357\273\277'; cat "$SR/slas.ndjson"; } >"$T/slas.ndjson"
+	run -0 slareport --sla-file "$T/slas.ndjson" --now 2026-11-03T00:30:00Z "$SR/small.ndjson"
+	assert_output "$(cat "$SR/small.expected.ndjson")"
+	pk-gen-airflow -s 9 --shape pretty >"$T/r.json"
+	pk-gen-airflow -s 9 --shape pretty -w runs >"$T/runs.json"
+	{ printf '\357\273\277'; cat "$T/r.json"; } >"$T/rbom.json"
+	{ printf '\357\273\277'; cat "$T/runs.json"; } >"$T/runsbom.json"
+	want=$(slareport $SLAS $NOW --runs "$T/runs.json" "$T/r.json")
+	run -0 --separate-stderr slareport $SLAS $NOW --runs "$T/runsbom.json" "$T/rbom.json"
+	assert_output "$want"
+	[ "$stderr" = "" ]
+}
+
 @test "slareport: a task instance whose dag run never shows up is rejected whole" {
 	{ grep -v '"r2"' "$SR/small.ndjson" | grep -v '"task_id"'; grep '"dag_run_id":"r2"' "$SR/small.ndjson" | grep '"task_id"'; } >"$T/s.ndjson"
 	run -0 --separate-stderr slareport --reject "$T/rej.ndjson" $SMALL "$T/s.ndjson"
