@@ -73,6 +73,21 @@ check() {
 	assert_equal "${stderr_lines[0]}" "slareport: --target '120%' is above 100%"
 }
 
+@test "slareport: --target compares the exact ratio: one miss in 20000 is below 100% though it shows as 1" {
+	awk 'BEGIN { for (i = 0; i < 20000; i++)
+		printf "{\"task_id\":\"t\",\"dag_id\":\"d\",\"dag_run_id\":\"r%d\",\"state\":\"%s\",\"run_after\":\"2026-11-01T00:00:00Z\",\"end_date\":\"2026-11-01T00:10:00Z\"}\n", i, i ? "success" : "failed" }' >"$T/many.ndjson"
+	run -1 --separate-stderr slareport --sla 'd/*=1h' --now 2026-11-03T00:00:00Z --target 100% "$T/many.ndjson"
+	# rounded to four decimals as documented, yet below the target
+	assert_line --index 1 --partial '"task_id":"t","runs":20000,"met":19999,"missed":1,"pending":0,"compliance":1,'
+	assert_equal "${stderr_lines[1]}" "slareport: d/t: compliance 99.995% is below the target 100.00%"
+	[ "${#stderr_lines[@]}" -eq 3 ]
+	run -1 --separate-stderr slareport --sla 'd/*=1h' --now 2026-11-03T00:00:00Z --target 99.996% "$T/many.ndjson"
+	assert_equal "${stderr_lines[1]}" "slareport: d/t: compliance 99.995% is below the target 99.996%"
+	run -0 slareport --sla 'd/*=1h' --now 2026-11-03T00:00:00Z --target 99.995% "$T/many.ndjson"
+	run -1 slareport --sla 'd/*=1h' --now 2026-11-03T00:00:00Z --target 100% -o html -O "$T/r.html" "$T/many.ndjson"
+	grep -q '<td class="below">100.00%</td>' "$T/r.html"
+}
+
 @test "slareport: pending becomes missed once --now passes the deadline" {
 	run -0 slareport --sla 'd1/load=1h' --now 2026-11-03T01:00:00Z "$SR/small.ndjson"
 	assert_line --index 2 --partial '"runs":3,"met":1,"missed":1,"pending":1,'

@@ -111,7 +111,7 @@ summary_table(const struct sr_model *m, const struct sr_report_opts *o, struct p
 		pk_buf_printf(out, "<td>%llu</td>", (unsigned long long)r->pending);
 		if (sr_row_compliance(r, &c))
 			pk_buf_printf(out, "<td class=\"%s\">%.2f%%</td>",
-			    o->has_target && c < o->target ? "below" : "ok", c * 100);
+			    o->has_target && sr_row_below(r, o->target) ? "below" : "ok", c * 100);
 		else
 			pk_buf_adds(out, "<td>no SLA</td>");
 		secs_cell(out, r->has_dur, r->p50);
@@ -196,7 +196,7 @@ compliance_chart(const struct sr_model *m, const struct sr_report_opts *o, uint3
 		pk_buf_printf(&pts, "%.1f,%.1f ", x, y);
 		pk_buf_printf(&dots, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"><title>%s: "
 		    "%.2f%% (%llu met, %llu missed)</title></circle>\n", x, y,
-		    o->has_target && c < o->target ? "#b42318" : "#0969da", day.p, c * 100,
+		    o->has_target && sr_row_below(s, o->target) ? "#b42318" : "#0969da", day.p, c * 100,
 		    (unsigned long long)s->met, (unsigned long long)s->missed);
 		pk_buf_release(&day);
 	}

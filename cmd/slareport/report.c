@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/time.h"
@@ -18,6 +19,33 @@ sr_row_compliance(const struct sr_row *r, double *c)
 	/* four decimals, as DESIGN.md's example row (0.9333) */
 	*c = round((double)r->met / (double)(r->met + r->missed) * 10000) / 10000;
 	return 1;
+}
+
+/*
+ * --target compares the ratio itself: rounded to four decimals, 19999 of
+ * 20000 would be 1 and pass a 100% target with an instance missed.
+ */
+int
+sr_row_below(const struct sr_row *r, double target)
+{
+	if (!r->has_sla || r->met + r->missed == 0)
+		return 0;
+	return (double)r->met / (double)(r->met + r->missed) < target;
+}
+
+/* A percentage with two decimals, or as many more as its value needs (up to 6). */
+static int
+pct_decimals(double v)
+{
+	int d;
+
+	for (d = 2; d < 6; d++) {
+		double scale = pow(10, d), x = v * 100 * scale;
+
+		if (fabs(x - round(x)) < 1e-6)
+			break;
+	}
+	return d;
 }
 
 void
@@ -516,8 +544,9 @@ sr_check_target(const struct sr_model *m, double target, const char *prog)
 		double c;
 		struct pk_buf name = PK_BUF_INIT;
 
-		if (!sr_row_compliance(r, &c) || c >= target)
+		if (!sr_row_below(r, target))
 			continue;
+		c = (double)r->met / (double)(r->met + r->missed);
 		below = 1;
 		if (prog == NULL)
 			continue;
@@ -530,8 +559,25 @@ sr_check_target(const struct sr_model *m, double target, const char *prog)
 				sr_row_task(m, r, &name);
 			}
 		}
-		fprintf(stderr, "%s: %s: compliance %.2f%% is below the target %.2f%%\n", prog,
-		    name.p, c * 100, target * 100);
+		{
+			/* enough decimals to show it below: 99.995%, not 100.00% */
+			int dt = pct_decimals(target), dc = dt;
+			char cs[32], ts[32];
+
+			snprintf(ts, sizeof ts, "%.*f", dt, target * 100);
+			for (;;) {
+				snprintf(cs, sizeof cs, "%.*f", dc, c * 100);
+				if (strtod(cs, NULL) < strtod(ts, NULL))
+					break;
+				if (++dc > 6) {	/* rounded up to it: truncate */
+					snprintf(cs, sizeof cs, "%.*f", dt,
+					    floor(c * 100 * pow(10, dt)) / pow(10, dt));
+					break;
+				}
+			}
+			fprintf(stderr, "%s: %s: compliance %s%% is below the target %s%%\n", prog,
+			    name.p, cs, ts);
+		}
 		pk_buf_release(&name);
 	}
 	return below;

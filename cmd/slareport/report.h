@@ -24,6 +24,7 @@ void sr_report_html(const struct sr_model *m, const struct sr_report_opts *o, st
 
 /* Helpers shared by the formats. */
 int sr_row_compliance(const struct sr_row *r, double *c);	/* 1 with a rounded ratio */
+int sr_row_below(const struct sr_row *r, double target);	/* exact ratio < target */
 void sr_row_dag(const struct sr_model *m, const struct sr_row *r, struct pk_buf *out);
 void sr_row_task(const struct sr_model *m, const struct sr_row *r, struct pk_buf *out);
 void sr_fmt_secs(double s, struct pk_buf *out);		/* "1h02m", "42.5s" */
