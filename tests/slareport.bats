@@ -206,6 +206,19 @@ check() {
 	[ "$stderr" = "slareport: 1 dag run without a dag-run record: --deadline could not be evaluated for it (pass --runs)" ]
 }
 
+@test "slareport: --deadline on a reference the dag-run records lack says which field is missing, not 'pass --runs'" {
+	# small.ndjson's d1 runs are REST v1 records: no queued_at
+	run -0 --separate-stderr slareport --deadline 'd1=queued_at+1h' --now 2026-11-03T00:30:00Z "$SR/small.ndjson"
+	assert_line --index 0 --partial '"dag_id":"d1","task_id":null,"runs":3,"met":0,"missed":0,"pending":0,"compliance":null,'
+	[ "$stderr" = "slareport: 3 dag runs with no queued_at: --deadline could not be evaluated for them" ]
+	# both kinds at once: d2's run is known only from its task instances
+	run -0 --separate-stderr slareport --deadline '*=queued_at+1h' --now 2026-11-03T00:30:00Z "$SR/small.ndjson"
+	assert_equal "${stderr_lines[0]}" "slareport: 1 dag run without a dag-run record: --deadline could not be evaluated for it (pass --runs)"
+	assert_equal "${stderr_lines[1]}" "slareport: 3 dag runs with no queued_at: --deadline could not be evaluated for them"
+	run -0 --separate-stderr slareport -q --deadline '*=queued_at+1h' --now 2026-11-03T00:30:00Z "$SR/small.ndjson"
+	[ "$stderr" = "" ]
+}
+
 @test "slareport: prom written atomically with -O for the textfile collector" {
 	mkdir "$T/tc"
 	run -0 slareport -o prom -O "$T/tc/sla.prom" $SMALL "$SR/small.ndjson"

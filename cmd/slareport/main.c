@@ -1437,6 +1437,27 @@ main(int argc, char *argv[])
 		pk_cli_warn(&cli, "%zu dag run%s without a dag-run record: --deadline could not "
 		    "be evaluated for %s (pass --runs)", s.m.unevaluated_runs,
 		    s.m.unevaluated_runs == 1 ? "" : "s", s.m.unevaluated_runs == 1 ? "it" : "them");
+	for (i = 0; i <= DL_FIXED && !cli.quiet; i++) {
+		/* the record is there, the field is not (Airflow 2's REST API
+		 * has no queued_at; manual runs in Airflow 3 no logical_date) */
+		static const char *const refname[DL_FIXED + 1] = {
+			[DL_QUEUED_AT] = "queued_at", [DL_LOGICAL_DATE] = "logical_date",
+			[DL_DIE] = "data_interval_end", [DL_RUN_AFTER] = "run_after",
+			[DL_START_DATE] = "start_date"
+		};
+		size_t n = s.m.unevaluated_noref[i];
+		const char *what = refname[i];
+
+		if (n == 0)
+			continue;
+		if (what == NULL)	/* --reference's choice */
+			what = s.m.reference == REF_DIE ? "data_interval_end" :
+			    s.m.reference == REF_RUN_AFTER ? "run_after" :
+			    s.m.reference == REF_LOGICAL ? "logical_date" :
+			    "data_interval_end or run_after";
+		pk_cli_warn(&cli, "%zu dag run%s with no %s: --deadline could not be evaluated "
+		    "for %s", n, n == 1 ? "" : "s", what, n == 1 ? "it" : "them");
+	}
 
 	memset(&ropts, 0, sizeof ropts);
 	ropts.title = title ? title : "SLA compliance";

@@ -841,6 +841,7 @@ sr_model_report(struct sr_model *m,
 	for (i = 0; i < ndags; i++)
 		dls[i] = dag_deadline(m, (uint32_t)i);
 	m->unevaluated_runs = 0;
+	memset(m->unevaluated_noref, 0, sizeof m->unevaluated_noref);
 	for (i = 0; i < m->nruns; i++) {
 		struct sr_run *r = &m->runs[i];
 		const struct sr_deadline *d = dls[r->dag];
@@ -858,7 +859,10 @@ sr_model_report(struct sr_model *m,
 
 			if (dl == SR_NONE) {
 				o.oc = OC_UNKNOWN;
-				m->unevaluated_runs++;
+				if (r->has_record)
+					m->unevaluated_noref[d->ref]++;
+				else
+					m->unevaluated_runs++;
 			} else {
 				o.oc = (uint8_t)eval_deadline(st, r->start != SR_NONE ? r->start :
 				    r->ti_min_start, end, dl, m->now, &late);

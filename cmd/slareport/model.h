@@ -154,6 +154,8 @@ struct sr_model {
 	struct sr_row *series;	/* --by rows in the same order, by period */
 	size_t nseries;
 	size_t unevaluated_runs;	/* --deadline without a dag-run record */
+	/* --deadline with a dag-run record that lacks the reference, by ref */
+	size_t unevaluated_noref[DL_FIXED + 1];
 
 	struct pk_buf key;	/* scratch for two-part keys */
 };
