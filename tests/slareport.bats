@@ -277,7 +277,13 @@ EOF
 	[ "$(wc -l <"$T/rej.ndjson")" -eq 6 ]
 	run -0 jq -r '.line' "$T/rej.ndjson"
 	[ "$(echo $output)" = "1 2 3 4 5 6" ]
+	# past --max-errors the summary still adds up, before the reason
 	run -3 --separate-stderr slareport --max-errors 1 --sla 'd1/*=1h' "$T/bad.ndjson"
+	assert_equal "${stderr_lines[2]}" "slareport: 2 read, 0 used, 2 rejected"
+	assert_equal "${stderr_lines[3]}" "slareport: too many rejected records (--max-errors 1)"
+	[ "$output" = "" ]
+	run -3 --separate-stderr slareport -q --max-errors 1 --sla 'd1/*=1h' "$T/bad.ndjson"
+	[ "$stderr" = "slareport: too many rejected records (--max-errors 1)" ]
 }
 
 @test "slareport: an id or state that is a boolean, array or object is rejected, not read as garbage" {

@@ -354,6 +354,23 @@ integer(struct sr *s, const struct pk_jval *v, const char *name, int64_t dflt, i
 	return -1;
 }
 
+/*
+ * A fatal error while reading. Past --max-errors (exit 3) the summary line
+ * still says what was read, used and rejected, as in logsplit and skewstat.
+ */
+static void
+die(struct sr *s, const struct pk_err *e)
+{
+	if (e->kind == PK_ERR_DATA && !s->cli->quiet && s->in->rej.read > 0) {
+		struct pk_buf b = PK_BUF_INIT;
+
+		pk_reject_summary(&s->in->rej, &b);
+		fprintf(stderr, "%s\n", b.p);
+		pk_buf_release(&b);
+	}
+	pk_die(s->cli, e);
+}
+
 static struct sr_ev *
 chunk_event(struct sr_chunk *ck, uint32_t kind, uint32_t aux)
 {
@@ -401,7 +418,7 @@ reject(struct sr *s, const struct pk_rec *rec, const struct pk_jval *item, const
 	else
 		rc = pk_input_reject(s->in, rec, why, &s->err);
 	if (rc != 0)
-		pk_die(s->cli, &s->err);
+		die(s, &s->err);
 	return 0;
 }
 
@@ -788,7 +805,7 @@ on_unresolved(void *ctx, const struct sr_ti *ti, const char *raw, size_t n)
 	    s->m.runs[ti->run].has_record ? "its dag run" : "dag run", (int)(rn > 200 ? 200 : rn), run,
 	    s->m.runs[ti->run].has_record ? "has none either" : "is not among the dag-run records");
 	if (pk_reject_add(&s->in->rej, src, ti->line, raw ? raw : "", raw ? n : 0, why, &s->err) != 0)
-		pk_die(s->cli, &s->err);
+		die(s, &s->err);
 }
 
 /* --- -j: one large plain file parsed on several threads ------------------ */
@@ -944,7 +961,7 @@ replay(struct sr *g, struct sr_chunk *ck, long base, uint64_t *reads)
 			e.msg[0] = '\0';
 			if (pk_reject_add(&g->in->rej, ck->name, base + rj->line, rj->raw, rj->rawn,
 			    rj->why, &e) != 0)
-				pk_die(g->cli, &e);
+				die(g, &e);
 			free(rj->raw);
 			free(rj->why);
 		}
@@ -1428,7 +1445,7 @@ main(int argc, char *argv[])
 			add_record(&s, rec, &rec->doc, NULL);
 		}
 		if (rc < 0)
-			pk_die(&cli, &s.err);
+			die(&s, &s.err);
 	}
 	flush_pending(&s);
 
