@@ -332,6 +332,24 @@ EOF
 	[ "$stderr" = "" ]
 }
 
+@test "slareport: a task instance with an empty or null task_id is rejected, not taken for its dag run's record" {
+	# taken for a dag run, it replaced r2's record: r2's late load lost
+	# its reference and went to the rejects, and d1's miss disappeared
+	{ cat "$SR/small.ndjson"
+	  echo '{"task_id":"","dag_id":"d1","dag_run_id":"r2","state":"success","try_number":1}'
+	  echo '{"task_id":null,"dag_id":"d1","dag_run_id":"r1","state":"failed","try_number":1}'; } >"$T/s.ndjson"
+	run -0 --separate-stderr slareport $SMALL "$T/s.ndjson"
+	assert_output "$(cat "$SR/small.expected.ndjson")"
+	assert_equal "${stderr_lines[0]}" "slareport: $T/s.ndjson:12: task instance with an empty task_id"
+	assert_equal "${stderr_lines[1]}" "slareport: $T/s.ndjson:13: task instance with an empty task_id"
+	assert_equal "${stderr_lines[2]}" "slareport: 15 read, 13 used, 2 rejected"
+	# a task_instance export's empty cell likewise
+	printf 'dag_id,task_id,run_id,state,end_date,run_after\nd1,,r2,success,,\n' >"$T/ti.csv"
+	run -0 --separate-stderr slareport $SMALL "$SR/small.ndjson" "$T/ti.csv"
+	assert_output "$(cat "$SR/small.expected.ndjson")"
+	assert_equal "${stderr_lines[0]}" "slareport: $T/ti.csv:2: task instance with an empty task_id"
+}
+
 @test "slareport: a task instance whose dag run never shows up is rejected whole" {
 	{ grep -v '"r2"' "$SR/small.ndjson" | grep -v '"task_id"'; grep '"dag_run_id":"r2"' "$SR/small.ndjson" | grep '"task_id"'; } >"$T/s.ndjson"
 	run -0 --separate-stderr slareport --reject "$T/rej.ndjson" $SMALL "$T/s.ndjson"

@@ -560,9 +560,14 @@ add_ti(struct sr *s, const struct pk_rec *rec, const struct pk_jval *f)
 		}
 		return -1;
 	}
-	/* add_record saw a task_id: it must be one that can be named */
-	if (id_text(s, &f[F_TASK_ID], "task_id", &s->why, &tp, &tn) < 0)
+	/* add_record saw a task_id member: it must name a task */
+	if ((rc = id_text(s, &f[F_TASK_ID], "task_id", &s->why, &tp, &tn)) <= 0) {
+		if (rc == 0) {
+			pk_buf_reset(&s->why);
+			pk_buf_adds(&s->why, "task instance with an empty task_id");
+		}
 		return -1;
+	}
 	if (integer(s, &f[F_MAP_INDEX], "map_index", -1, &v) != 0)
 		return -1;
 	if (v < -1 || v > INT32_MAX) {
@@ -709,7 +714,9 @@ add_record(struct sr *s, const struct pk_rec *rec, const struct pk_jdoc *doc,
 	int is_run_file = rec->input < s->nrun_operands, rc;
 
 	collect(doc, f);
-	if (given(&f[F_TASK_ID])) {
+	/* A task_id member, even empty or null, makes a task instance (a
+	 * broken one): taken for a dag run, it would replace its run's record. */
+	if (given(&f[F_TASK_ID]) || (f[F_TASK_ID].type != PK_J_NONE && !is_run_file)) {
 		if (is_run_file)
 			return (void)reject(s, rec, item, "a task instance in a --runs file");
 		rc = add_ti(s, rec, f);
