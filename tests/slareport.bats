@@ -105,6 +105,14 @@ check() {
 	run -0 slareport --sla-file "$SR/slas.ndjson" --sla 'd1/*=2h' --now 2026-11-03T00:30:00Z "$SR/small.ndjson"
 	assert_line --index 1 --partial '"task_id":"extract","runs":3,"met":3,"missed":0,'
 	assert_line --index 2 --partial '"task_id":"load","runs":3,"met":2,"missed":0,"pending":1,"compliance":1,'
+	# a glob must be text: an array would be a rule that silently never applies
+	printf '%s\n' '{"dag_id":"d1","task_id":"extract","sla":"1h"}' \
+		'{"dag_id":"d1","task_id":["load","publish"],"sla":"1h"}' >"$T/bad-slas.ndjson"
+	run -2 --separate-stderr slareport --sla-file "$T/bad-slas.ndjson" "$SR/small.ndjson"
+	[ "${stderr_lines[0]}" = "slareport: $T/bad-slas.ndjson:2: task_id is not a string: [\"load\",\"publish\"]" ]
+	printf '%s\n' '{"dag_id":{"id":"d1"},"task_id":"x","sla":"1h"}' >"$T/bad-slas.ndjson"
+	run -2 --separate-stderr slareport --sla-file "$T/bad-slas.ndjson" "$SR/small.ndjson"
+	[ "${stderr_lines[0]}" = "slareport: $T/bad-slas.ndjson:1: dag_id is not a string: {\"id\":\"d1\"}" ]
 }
 
 @test "slareport: Airflow 2 task instances without dag runs stop with a message" {

@@ -1207,6 +1207,13 @@ has_graph_fields(const struct pk_rec *rec)
 	return 0;
 }
 
+/* A value an SLA's glob can be made of: a string, or a number's text. */
+static int
+glob_text(const struct pk_jval *v)
+{
+	return v->type == PK_J_STR || v->type == PK_J_NUM;
+}
+
 /* SLAs from NDJSON/CSV rows (dag_id, task_id, sla) or dagcheck --graph lines. */
 static void
 read_sla_file(struct sr *s, const char *path)
@@ -1246,6 +1253,14 @@ read_sla_file(struct sr *s, const char *path)
 		    !given(&d) || !given(&t))
 			pk_cli_usage(s->cli, "%s:%ld: an SLA needs dag_id and task_id", rec->source,
 			    rec->line);
+		/* Globs are text: an array or object would become a pattern
+		 * that never matches, and the SLA would silently not apply. */
+		if (!glob_text(&d) || !glob_text(&t)) {
+			const struct pk_jval *bad = glob_text(&d) ? &t : &d;
+
+			pk_cli_usage(s->cli, "%s:%ld: %s is not a string: %.*s", rec->source,
+			    rec->line, bad == &d ? "dag_id" : "task_id", (int)bad->n, bad->p);
+		}
 		if (pk_duration_from_jval(&v, &ns, &e) != 0)
 			pk_cli_usage(s->cli, "%s:%ld: %s", rec->source, rec->line, e.msg);
 		pk_buf_reset(&db);
