@@ -434,11 +434,13 @@ EOF
 {"task_id":"t","dag_id":"d","dag_run_id":"r","run_after":"1677-09-22T00:00:00Z","start_date":"1677-09-22T00:00:00Z","end_date":"2262-04-10T00:00:00Z","state":"success","try_number":1}
 {"task_id":"t","dag_id":"d","dag_run_id":"r2","run_after":"2262-04-10T00:00:00Z","state":"running","map_index":99999999999}
 {"task_id":"t","dag_id":"d","dag_run_id":"r3","run_after":"2262-04-10T00:00:00Z","state":"running","try_number":-3}
+{"task_id":"t","dag_id":"d","dag_run_id":"r4","run_after":"2262-04-10T00:00:00Z","state":"running","map_index":1e10}
 EOF2
 	run -0 --separate-stderr slareport --sla 'd/*=100000d' --now 2262-04-11T00:00:00Z --deadline 'd=23:59+100000d' "$T/edge.ndjson"
 	assert_equal "${stderr_lines[0]}" "slareport: $T/edge.ndjson:2: map_index out of range: 99999999999"
 	assert_equal "${stderr_lines[1]}" "slareport: $T/edge.ndjson:3: try_number out of range: -3"
-	assert_equal "${stderr_lines[2]}" "slareport: 3 read, 1 used, 2 rejected"
+	assert_equal "${stderr_lines[2]}" "slareport: $T/edge.ndjson:4: map_index out of range: 1e10"
+	assert_equal "${stderr_lines[3]}" "slareport: 4 read, 1 used, 3 rejected"
 	# the run ends in 2262, 311 years past its 1951 deadline: more than
 	# int64 nanoseconds hold, so its duration and lateness saturate
 	assert_line --index 0 '{"dag_id":"d","task_id":null,"runs":1,"met":0,"missed":1,"pending":0,"compliance":0,"p50_duration_s":9223372036.854776,"p95_duration_s":9223372036.854776,"p99_duration_s":9223372036.854776,"max_lateness_s":9223372036.854776,"mean_lateness_s":9223372036.854776,"failed":0,"retries":0}'

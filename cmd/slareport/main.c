@@ -345,9 +345,15 @@ integer(struct sr *s, const struct pk_jval *v, const char *name, int64_t dflt, i
 		return 0;
 	if (pk_jval_i64(v, out))
 		return 0;
-	if (pk_jval_num(v, &d) && d == floor(d) && fabs(d) < 2e9) {
-		*out = (int64_t)d;
-		return 0;
+	if (pk_jval_num(v, &d) && d == floor(d)) {
+		if (fabs(d) < 2e9) {
+			*out = (int64_t)d;
+			return 0;
+		}
+		pk_buf_reset(&s->why);
+		pk_buf_printf(&s->why, "%s out of range: %.*s", name, (int)(v->n > 60 ? 60 : v->n),
+		    v->p);
+		return -1;
 	}
 	pk_buf_reset(&s->why);
 	pk_buf_printf(&s->why, "%s is not an integer: %.*s", name, (int)(v->n > 60 ? 60 : v->n), v->p);
