@@ -111,6 +111,31 @@ EOF
 	assert_line "$TMP/py2.py:1:7: DC001 syntax error: invalid syntax"
 }
 
+@test "dagcheck: DC001 for a number with an underscore not between two digits, as CPython says it" {
+	printf 'x = 0x_1 + 0o_7 + 0b_1 + 1_000.000_1e1_0j + 0_0 + 00.5\ny = [0x1for x in z] if 1in z else 1\n' >$TMP/numok.py
+	run -0 dagcheck --no-config $TMP/numok.py
+	assert_output ""
+	n=0
+	for lit in 1__0 1_ 0x__1 1_.5 1._5 1e_5 0b1_ 1_j 1e5_j 12abc 0o8; do
+		n=$((n + 1))
+		printf 'a = 1\nx = %s\n' "$lit" >$TMP/num$n.py
+	done
+	run -1 dagcheck --no-config $TMP/num{1..11}.py
+	assert_output - <<EOF
+$TMP/num1.py:2:6: DC001 syntax error: invalid decimal literal
+$TMP/num2.py:2:6: DC001 syntax error: invalid decimal literal
+$TMP/num3.py:2:7: DC001 syntax error: invalid hexadecimal literal
+$TMP/num4.py:2:6: DC001 syntax error: invalid decimal literal
+$TMP/num5.py:2:6: DC001 syntax error: invalid decimal literal
+$TMP/num6.py:2:5: DC001 syntax error: invalid decimal literal
+$TMP/num7.py:2:8: DC001 syntax error: invalid binary literal
+$TMP/num8.py:2:6: DC001 syntax error: invalid decimal literal
+$TMP/num9.py:2:8: DC001 syntax error: invalid decimal literal
+$TMP/num10.py:2:6: DC001 syntax error: invalid decimal literal
+$TMP/num11.py:2:7: DC001 syntax error: invalid digit '8' in octal literal
+EOF
+}
+
 @test "dagcheck: comments and blanks after !r inside f-string fields (3.12) are no syntax error" {
 	cat >$TMP/fcomment.py <<'EOF'
 total = f"{ # the sum, it's

@@ -405,61 +405,266 @@ scan_string(struct lexer *lx, size_t qpos, unsigned flags, int sline, int scol, 
 	    lx->line);
 }
 
-static size_t
-scan_digits(const struct lexer *lx, size_t p, int hex, int oct, int bin)
-{
-	while (p < lx->n) {
-		unsigned char c = (unsigned char)lx->s[p];
+/*
+ * Numbers are read character by character as CPython's tokenizer reads
+ * them (Parser/tokenizer.c, 3.12), so that a malformed literal is refused
+ * with CPython's message at CPython's column: an underscore stands only
+ * between two digits (1__0, 1_, 0x__1, 1_.5, 1._5, 1e_5 are errors; 0x_1
+ * is not), and a literal may not run into a name (1abc), except a keyword
+ * that can follow a number in valid code (1if x else y, 0x1for ...), which
+ * CPython only warns about.
+ */
+#define NUM_EOF (-1)
 
-		if (c == '_' || (c >= '0' && c <= (oct ? '7' : bin ? '1' : '9')) ||
-		    (hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))))
-			p++;
-		else
-			break;
-	}
-	return p;
+static int
+num_next(const struct lexer *lx, size_t *p)
+{
+	return *p < lx->n ? (unsigned char)lx->s[(*p)++] : NUM_EOF;
 }
 
+static void
+num_backup(size_t *p, int c)
+{
+	if (c != NUM_EOF)
+		(*p)--;
+}
+
+static int
+num_isdigit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int
+num_isxdigit(int c)
+{
+	return num_isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* CPython's column for an error found with its cursor at cur: the
+ * characters before cur, i.e. the last character it kept. */
+static int
+num_fail(struct lexer *lx, size_t cur, const char *fmt, const char *kind)
+{
+	return fail_at(lx, lx->line, colat(lx, cur) - 1, fmt, kind);
+}
+
+/* "invalid digit '8' in octal literal": the cursor is past the digit. */
+static int
+num_bad_digit(struct lexer *lx, size_t cur, int c, const char *kind)
+{
+	return fail_at(lx, lx->line, colat(lx, cur) - 1, "invalid digit '%c' in %s literal", c,
+	    kind);
+}
+
+/* The rest of a keyword after its first letter, then no identifier character. */
+static int
+num_keyword_rest(const struct lexer *lx, size_t p, const char *rest)
+{
+	size_t k = strlen(rest);
+
+	if (lx->n - p < k || memcmp(lx->s + p, rest, k) != 0)
+		return 0;
+	return p + k >= lx->n || !is_idchar((unsigned char)lx->s[p + k]);
+}
+
+/*
+ * What may follow a literal: c is the character after it, cur the position
+ * after c. A keyword that can follow a number in valid code is let through
+ * (CPython warns); an ASCII letter, digit or '_' is "invalid KIND literal";
+ * anything else (a non-ASCII character included) ends the literal.
+ */
+static int
+num_verify_end(struct lexer *lx, size_t cur, int c, const char *kind)
+{
+	int ok = 0;
+
+	switch (c) {
+	case 'a': ok = num_keyword_rest(lx, cur, "nd"); break;
+	case 'e': ok = num_keyword_rest(lx, cur, "lse"); break;
+	case 'f': ok = num_keyword_rest(lx, cur, "or"); break;
+	case 'o': ok = num_keyword_rest(lx, cur, "r"); break;
+	case 'n': ok = num_keyword_rest(lx, cur, "ot"); break;
+	case 'i':
+		/* CPython looks at one letter only: "if", "in", "is" */
+		ok = cur < lx->n && (lx->s[cur] == 'f' || lx->s[cur] == 'n' || lx->s[cur] == 's');
+		break;
+	}
+	if (!ok && c != NUM_EOF && c < 0x80 && is_idchar((unsigned char)c))
+		return num_fail(lx, cur - 1, "invalid %s literal", kind);
+	return 0;
+}
+
+/* Digits of base 8 or 2 after "0o"/"0b", with single underscores between. */
+static int
+num_based(struct lexer *lx, size_t *pp, int *cp, char maxdigit, const char *kind)
+{
+	size_t p = *pp;
+	int c = num_next(lx, &p);
+
+	do {
+		if (c == '_')
+			c = num_next(lx, &p);
+		if (c < '0' || c > maxdigit) {
+			if (num_isdigit(c))
+				return num_bad_digit(lx, p, c, kind);
+			num_backup(&p, c);
+			return num_fail(lx, p, "invalid %s literal", kind);
+		}
+		do
+			c = num_next(lx, &p);
+		while (c >= '0' && c <= maxdigit);
+	} while (c == '_');
+	if (num_isdigit(c))
+		return num_bad_digit(lx, p, c, kind);
+	*pp = p;
+	*cp = c;
+	return num_verify_end(lx, p, c, kind);
+}
+
+/* Digits with single underscores between; returns the character after them. */
+static int
+num_decimal_tail(struct lexer *lx, size_t *pp, int *cp)
+{
+	size_t p = *pp;
+	int c;
+
+	for (;;) {
+		do
+			c = num_next(lx, &p);
+		while (num_isdigit(c));
+		if (c != '_')
+			break;
+		c = num_next(lx, &p);
+		if (!num_isdigit(c)) {
+			num_backup(&p, c);
+			return num_fail(lx, p, "invalid decimal literal%s", "");
+		}
+	}
+	*pp = p;
+	*cp = c;
+	return 0;
+}
+
+/*
+ * A number starting at start (a digit, or '.' before a digit); *endp is
+ * set past it. The gotos are CPython's: "0." and "0e" join the decimal
+ * path, ".5" enters it at the fraction.
+ */
 static int
 scan_number(struct lexer *lx, size_t start, size_t *endp)
 {
 	size_t p = start;
-	const char *s = lx->s;
+	int c = num_next(lx, &p), e;
 
-	if (s[p] == '0' && p + 1 < lx->n && strchr("xXoObB", s[p + 1]) && s[p + 1] != 0) {
-		char k = (char)(s[p + 1] | 0x20);
-
-		p = scan_digits(lx, p + 2, k == 'x', k == 'o', k == 'b');
-		if (p == start + 2)
-			return fail(lx, start, "invalid %s literal",
-			    k == 'x' ? "hexadecimal" : k == 'o' ? "octal" : "binary");
-	} else {
-		p = scan_digits(lx, p, 0, 0, 0);
-		if (p < lx->n && s[p] == '.') {
-			p = scan_digits(lx, p + 1, 0, 0, 0);
-		}
-		if (p < lx->n && (s[p] == 'e' || s[p] == 'E')) {
-			size_t q = p + 1;
-
-			if (q < lx->n && (s[q] == '+' || s[q] == '-'))
-				q++;
-			if (q < lx->n && s[q] >= '0' && s[q] <= '9')
-				p = scan_digits(lx, q, 0, 0, 0);
-		}
-		if (p < lx->n && (s[p] == 'j' || s[p] == 'J'))
-			p++;
-		else if (s[start] == '0' && p > start + 1 && memchr(s + start, '.', p - start) == NULL &&
-		    memchr(s + start, 'e', p - start) == NULL && memchr(s + start, 'E', p - start) == NULL) {
-			size_t k;
-
-			for (k = start; k < p; k++)
-				if (s[k] != '0' && s[k] != '_')
-					return fail(lx, start, "leading zeros in decimal integer literals "
-					    "are not permitted; use an 0o prefix for octal integers%s", "");
-		}
+	if (c == '.') {
+		c = num_next(lx, &p);
+		goto fraction;
 	}
-	if (s[p - 1] == '_')
-		return fail(lx, start, "invalid decimal literal%s", "");
+	if (c == '0') {
+		int nonzero = 0;
+
+		c = num_next(lx, &p);
+		if (c == 'x' || c == 'X') {
+			c = num_next(lx, &p);
+			do {
+				if (c == '_')
+					c = num_next(lx, &p);
+				if (!num_isxdigit(c)) {
+					num_backup(&p, c);
+					return num_fail(lx, p, "invalid %s literal", "hexadecimal");
+				}
+				do
+					c = num_next(lx, &p);
+				while (num_isxdigit(c));
+			} while (c == '_');
+			if (num_verify_end(lx, p, c, "hexadecimal") < 0)
+				return -1;
+			goto done;
+		}
+		if (c == 'o' || c == 'O') {
+			if (num_based(lx, &p, &c, '7', "octal") < 0)
+				return -1;
+			goto done;
+		}
+		if (c == 'b' || c == 'B') {
+			if (num_based(lx, &p, &c, '1', "binary") < 0)
+				return -1;
+			goto done;
+		}
+		/* zeros, then maybe an old-style octal (refused) or a float */
+		for (;;) {
+			if (c == '_') {
+				c = num_next(lx, &p);
+				if (!num_isdigit(c)) {
+					num_backup(&p, c);
+					return num_fail(lx, p, "invalid decimal literal%s", "");
+				}
+			}
+			if (c != '0')
+				break;
+			c = num_next(lx, &p);
+		}
+		if (num_isdigit(c)) {
+			nonzero = 1;
+			if (num_decimal_tail(lx, &p, &c) < 0)
+				return -1;
+		}
+		if (c == '.') {
+			c = num_next(lx, &p);
+			goto fraction;
+		}
+		if (c == 'e' || c == 'E')
+			goto exponent;
+		if (c == 'j' || c == 'J')
+			goto imaginary;
+		if (nonzero)
+			return fail(lx, start, "leading zeros in decimal integer literals are not "
+			    "permitted; use an 0o prefix for octal integers%s", "");
+		if (num_verify_end(lx, p, c, "decimal") < 0)
+			return -1;
+		goto done;
+	}
+	if (num_decimal_tail(lx, &p, &c) < 0)
+		return -1;
+	if (c == '.') {
+		c = num_next(lx, &p);
+fraction:
+		if (num_isdigit(c) && num_decimal_tail(lx, &p, &c) < 0)
+			return -1;
+	}
+	if (c == 'e' || c == 'E') {
+exponent:
+		e = c;
+		c = num_next(lx, &p);
+		if (c == '+' || c == '-') {
+			c = num_next(lx, &p);
+			if (!num_isdigit(c)) {
+				num_backup(&p, c);
+				return num_fail(lx, p, "invalid decimal literal%s", "");
+			}
+		} else if (!num_isdigit(c)) {
+			/* "1e" then no exponent: the number is "1" if 'e' starts a keyword */
+			num_backup(&p, c);
+			if (num_verify_end(lx, p, e, "decimal") < 0)
+				return -1;
+			num_backup(&p, e);
+			*endp = p;
+			return 0;
+		}
+		if (num_decimal_tail(lx, &p, &c) < 0)
+			return -1;
+	}
+	if (c == 'j' || c == 'J') {
+imaginary:
+		c = num_next(lx, &p);
+		if (num_verify_end(lx, p, c, "imaginary") < 0)
+			return -1;
+	} else if (num_verify_end(lx, p, c, "decimal") < 0) {
+		return -1;
+	}
+done:
+	num_backup(&p, c);
 	*endp = p;
 	return 0;
 }
@@ -734,11 +939,6 @@ py_tokenize(struct py_tokens *tk, const char *src, size_t n)
 			if (scan_number(&lx, start, &end) < 0)
 				break;
 			lx.pos = end;
-			if (lx.pos < lx.n && is_idstart((unsigned char)lx.s[lx.pos]) &&
-			    !(lx.s[lx.pos] >= 'a' && lx.s[lx.pos] <= 'z')) {
-				fail(&lx, start, "invalid decimal literal%s", "");
-				break;
-			}
 			emit(&lx, PT_NUMBER, start, end, lx.line, col);
 			continue;
 		}
