@@ -136,6 +136,23 @@ $TMP/num11.py:2:7: DC001 syntax error: invalid digit '8' in octal literal
 EOF
 }
 
+@test "dagcheck: DC001 for a bytes literal with a non-ASCII character, whatever its prefix or quotes" {
+	printf 'x = b"caf\\xc3\\xa9" + rb"\\d" + b"\\\\xe9"\n' >$TMP/bytesok.py
+	printf 'x = b"caf\xc3\xa9"\n' >$TMP/bytes1.py
+	printf 'x = 1\ny = (Rb"\\d", br"\xe2\x82\xac")\n' >$TMP/bytes2.py
+	printf 'x = b"""\nline\n\xc3\xa9"""\n' >$TMP/bytes3.py
+	printf 'x = "\xc3\xa9" b"\xc3\xa9"\n' >$TMP/bytes4.py
+	run -0 dagcheck --no-config $TMP/bytesok.py
+	assert_output ""
+	run -1 dagcheck --no-config $TMP/bytes1.py $TMP/bytes2.py $TMP/bytes3.py $TMP/bytes4.py
+	assert_output - <<EOF
+$TMP/bytes1.py:1:5: DC001 syntax error: bytes can only contain ASCII literal characters
+$TMP/bytes2.py:2:14: DC001 syntax error: bytes can only contain ASCII literal characters
+$TMP/bytes3.py:1:5: DC001 syntax error: bytes can only contain ASCII literal characters
+$TMP/bytes4.py:1:9: DC001 syntax error: bytes can only contain ASCII literal characters
+EOF
+}
+
 @test "dagcheck: comments and blanks after !r inside f-string fields (3.12) are no syntax error" {
 	cat >$TMP/fcomment.py <<'EOF'
 total = f"{ # the sum, it's

@@ -684,6 +684,17 @@ fstring_parts(struct parser *P, const struct py_token *t, const char *s, size_t 
 	return 0;
 }
 
+static int
+ascii_only(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)p[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
 /* One or more adjacent string tokens. */
 static struct py_node *
 strings(struct parser *P)
@@ -699,10 +710,19 @@ strings(struct parser *P)
 		const char *body = t->p + t->body_off;
 		size_t bn = t->n - t->body_off - t->quote_len;
 
-		if (t->flags & PS_BYTES)
+		if (t->flags & PS_BYTES) {
+			/* CPython refuses the token (its first byte) before it looks at
+			 * its neighbours: b"\xe9" is the way to write that byte */
+			if (!ascii_only(t->p, t->n)) {
+				vdrop(&parts);
+				pk_buf_release(&b);
+				perr_at(P, t->line, t->col, "bytes can only contain ASCII literal characters");
+				return NULL;
+			}
 			any_bytes = 1;
-		else
+		} else {
 			any_str = 1;
+		}
 		if (t->flags & PS_FSTR) {
 			if (!any_f && b.len) {
 				struct py_node *c = mk(P, PY_CONST, first);
