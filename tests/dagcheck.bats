@@ -175,6 +175,18 @@ $TMP/fconv.py:1:8: DC001 syntax error: f-string: invalid conversion character 'z
 EOF
 }
 
+@test "dagcheck: '{{' in an f-string format spec opens a nested field (3.12), no syntax error" {
+	cat >$TMP/fspec.py <<'EOF'
+pad = f"{x:{{}}>10}"
+quoted = f'{x:{{}}>10}'
+table = f"{x:{{1: '>'}[1]}10} {{literal}}"
+long = f"""{x:{{}}
+>10}"""
+EOF
+	run -0 dagcheck --no-config $TMP/fspec.py
+	assert_output ""
+}
+
 @test "dagcheck: DC002 when a @dag function is never called; not when it is" {
 	run -0 dagcheck $F/rules/dc002.py
 	assert_output "$F/rules/dc002.py:1:1: DC002 file mentions airflow and DAG but no DAG was found (a @dag function must be called)"

@@ -537,11 +537,14 @@ fstring_parts(struct parser *P, const struct py_token *t, const char *s, size_t 
 {
 	struct pk_buf lit = PK_BUF_INIT;
 	size_t i = 0, litstart = 0;
+	/* a format spec (depth > 0) has no "{{" "}}" escapes in 3.12 (PEP 701):
+	 * its '{' always opens a nested field, as f"{x:{{}}>10}" nests {} */
+	int in_spec = depth > 0;
 
 	if (depth > 8)
 		return perr_at(P, t->line, t->col, "f-string: expressions nested too deeply");
 	while (i < n) {
-		if (s[i] == '{' && i + 1 < n && s[i + 1] == '{') {
+		if (!in_spec && s[i] == '{' && i + 1 < n && s[i + 1] == '{') {
 			if (raw)
 				pk_buf_add(&lit, s + litstart, i - litstart);
 			else
@@ -551,7 +554,7 @@ fstring_parts(struct parser *P, const struct py_token *t, const char *s, size_t 
 			litstart = i;
 			continue;
 		}
-		if (s[i] == '}' && i + 1 < n && s[i + 1] == '}') {
+		if (!in_spec && s[i] == '}' && i + 1 < n && s[i + 1] == '}') {
 			if (raw)
 				pk_buf_add(&lit, s + litstart, i - litstart);
 			else

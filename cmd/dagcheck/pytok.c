@@ -242,11 +242,9 @@ scan_fexpr(struct lexer *lx, char q, int triple, int raw, int depth, int sline, 
 			continue;
 		}
 		if (spec) {
+			/* 3.12: in a format spec "{{" is no escape but a nested field
+			 * whose expression starts with '{' (f"{x:{{}}>10}" nests a {}) */
 			if (c == '{') {
-				if (lx->pos + 1 < lx->n && lx->s[lx->pos + 1] == '{') {
-					lx->pos += 2;
-					continue;
-				}
 				lx->pos++;
 				if (scan_fexpr(lx, q, triple, raw, depth + 1, sline, scol) < 0)
 					return -1;
