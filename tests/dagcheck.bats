@@ -153,6 +153,23 @@ $TMP/bytes4.py:1:9: DC001 syntax error: bytes can only contain ASCII literal cha
 EOF
 }
 
+@test "dagcheck: DC001 for a character that cannot be in a name (PEP 3131); non-ASCII identifiers parse" {
+	printf 'caf\xc3\xa9 = 1\n\xe6\x97\xa5\xe6\x9c\xac = 2\n_\xc3\xa9 = x\xc2\xb7y = \xe2\x84\x95 = caf\xc3\xa9 + \xe6\x97\xa5\xe6\x9c\xac\n' >$TMP/names.py
+	printf '\xe2\x82\xac = 2\n' >$TMP/euro.py
+	printf 'x = 1\ntotal\xe2\x82\xac = x\n' >$TMP/euro2.py
+	printf 'x = 1\xe2\x82\xac\n' >$TMP/euro3.py
+	printf 'x\xc2\xa0= 1\n' >$TMP/nbsp.py
+	run -0 dagcheck --no-config $TMP/names.py
+	assert_output ""
+	run -1 dagcheck --no-config $TMP/euro.py $TMP/euro2.py $TMP/euro3.py $TMP/nbsp.py
+	assert_output - <<EOF
+$TMP/euro.py:1:1: DC001 syntax error: invalid character '€' (U+20AC)
+$TMP/euro2.py:2:6: DC001 syntax error: invalid character '€' (U+20AC)
+$TMP/euro3.py:1:6: DC001 syntax error: invalid character '€' (U+20AC)
+$TMP/nbsp.py:1:2: DC001 syntax error: invalid non-printable character U+00A0
+EOF
+}
+
 @test "dagcheck: comments and blanks after !r inside f-string fields (3.12) are no syntax error" {
 	cat >$TMP/fcomment.py <<'EOF'
 total = f"{ # the sum, it's

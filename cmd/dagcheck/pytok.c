@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/dagcheck/pyident.h"
 #include "lib/buf.h"
 
 /* CPython's limits (Parser/tokenizer.h: MAXINDENT 100, MAXLEVEL 200). */
@@ -31,6 +32,7 @@ struct lexer {
 	int paren_line[MAXLEVEL], paren_col[MAXLEVEL];
 	int nparen;
 	int failed;
+	int other_encoding;	/* line 1 or 2 declares an encoding other than UTF-8 */
 };
 
 static const char *const op_text[PO_COUNT] = {
@@ -183,6 +185,94 @@ static int
 is_idchar(unsigned char c)
 {
 	return is_idstart(c) || (c >= '0' && c <= '9');
+}
+
+static int
+in_ranges(const struct py_urange *r, size_t n, unsigned cp)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cp < r[mid].lo)
+			hi = mid;
+		else if (cp > r[mid].hi)
+			lo = mid + 1;
+		else
+			return 1;
+	}
+	return 0;
+}
+
+/* The UTF-8 character at s[0..n): its length, 0 when malformed. */
+static size_t
+utf8_char(const char *s, size_t n, unsigned *cp)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t len, i;
+	unsigned v;
+
+	if (u[0] >= 0xC2 && u[0] <= 0xDF) {
+		len = 2;
+		v = u[0] & 0x1F;
+	} else if (u[0] >= 0xE0 && u[0] <= 0xEF) {
+		len = 3;
+		v = u[0] & 0x0F;
+	} else if (u[0] >= 0xF0 && u[0] <= 0xF4) {
+		len = 4;
+		v = u[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((u[i] & 0xC0) != 0x80)
+			return 0;
+		v = v << 6 | (u[i] & 0x3F);
+	}
+	*cp = v;
+	return v > 0x10FFFF ? 0 : len;
+}
+
+/*
+ * A name with non-ASCII characters must be an identifier (PEP 3131): its
+ * first character XID_Start (or '_'), the others XID_Continue, in Unicode
+ * 15.0 as in CPython 3.12 (pyident.h, made by scripts/gen-pyident). The
+ * first character that is not is CPython's error, at its column: "€ = 2"
+ * and "x€ = 2" do not parse, "café = 1" and "日本 = 2" do. A file whose
+ * line 1 or 2 declares another encoding than UTF-8 is not checked: dagcheck
+ * does not decode it, and its bytes read as UTF-8 would be other characters.
+ */
+static int
+verify_name(struct lexer *lx, size_t start, size_t end)
+{
+	size_t p = start, len;
+	unsigned cp;
+
+	if (lx->other_encoding)
+		return 0;
+	while (p < end) {
+		if ((unsigned char)lx->s[p] < 0x80) {
+			p++;	/* a letter, digit or '_': the scan took nothing else */
+			continue;
+		}
+		if ((len = utf8_char(lx->s + p, end - p, &cp)) == 0)
+			return 0;
+		if (p == start ? in_ranges(py_xid_start, sizeof py_xid_start /
+		    sizeof py_xid_start[0], cp) : in_ranges(py_xid_continue,
+		    sizeof py_xid_continue / sizeof py_xid_continue[0], cp)) {
+			p += len;
+			continue;
+		}
+		if (in_ranges(py_nonprintable, sizeof py_nonprintable / sizeof py_nonprintable[0], cp))
+			return fail_at(lx, lx->line, colat(lx, p),
+			    "invalid non-printable character U+%04X", cp);
+		return fail_at(lx, lx->line, colat(lx, p), "invalid character '%.*s' (U+%04X)",
+		    (int)len, lx->s + p, cp);
+	}
+	return 0;
 }
 
 /* String prefix flags for s[0..n), or -1 when it is no prefix. */
@@ -787,9 +877,10 @@ py_tokenize(struct py_tokens *tk, const char *src, size_t n)
 		/* Python reads source as UTF-8 unless told otherwise (PEP 263):
 		 * such a file does not even import. */
 		size_t ok = pk_utf8_prefix(src, n), q, ls = 0;
-		int line = 1, decl;
+		int line = 1, decl = coding_decl(src, n);
 
-		if (ok < n && (decl = coding_decl(src, n)) != 2) {
+		lx.other_encoding = decl == 2;
+		if (ok < n && decl != 2) {
 			for (q = 0; q < ok; q++)
 				if (src[q] == '\n') {
 					line++;
@@ -914,6 +1005,8 @@ py_tokenize(struct py_tokens *tk, const char *src, size_t n)
 				lx.pos = end;
 				continue;
 			}
+			if (verify_name(&lx, start, lx.pos) < 0)
+				break;
 			emit(&lx, PT_NAME, start, lx.pos, lx.line, col);
 			continue;
 		}
