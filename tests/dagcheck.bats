@@ -204,6 +204,57 @@ EOF
 	assert_output ""
 }
 
+@test "dagcheck: match statements parse (PEP 634 patterns); match, case and _ stay plain names elsewhere" {
+	cat >$TMP/match_ok.py <<'EOF'
+import re
+match = re.match(r"(\w+)", "a b")
+case = match.group(1) if match else None
+match(x)
+match[x] = 1
+match.x: int = 2
+_ = [match, case]
+match x, *rest:
+    case [1, *_] | (2, 3,) | () | {"k": _, **kw} | Point(0, y=_) as p if p:
+        pass
+    case -1 | 1.5 - 2j | "s" "t" | b"b" | None | True | a.b.c | str() | {a.b: [c, (d)]}:
+        pass
+    case match, case, *_:
+        pass
+    case _:
+        pass
+EOF
+	run -0 dagcheck --no-config $TMP/match_ok.py
+	assert_output ""
+}
+
+@test "dagcheck: DC001 for a syntax error in a case pattern or body, where CPython 3.12 reports it" {
+	printf 'match x:\n    case 1 + 1:\n        pass\n' >$TMP/m1.py
+	printf 'match x:\n    case x as _:\n        pass\n' >$TMP/m2.py
+	printf 'match x:\n    case C(a=1, b):\n        pass\n' >$TMP/m3.py
+	printf 'match x:\n    case {**rest, "a": 1}:\n        pass\n' >$TMP/m4.py
+	printf 'match x:\n    case a[1]:\n        pass\n' >$TMP/m5.py
+	printf 'match x:\n    case 1\n        pass\n' >$TMP/m6.py
+	printf 'match x:\n    case 1:\n    pass\n' >$TMP/m7.py
+	printf 'match x:\n    pass\n' >$TMP/m8.py
+	printf 'match x:\n    case 1:\n        t = Op(task_id="a")\n        t >> >> u\n' >$TMP/m9.py
+	printf 'match x:\n    case 1:\n        y = = 1\n' >$TMP/m10.py
+	printf 'match x\n' >$TMP/m11.py
+	run -1 dagcheck --no-config $TMP/m{1..11}.py
+	assert_output - <<EOF
+$TMP/m1.py:2:14: DC001 syntax error: imaginary number required in complex literal
+$TMP/m2.py:2:15: DC001 syntax error: cannot use '_' as a target
+$TMP/m3.py:2:17: DC001 syntax error: positional patterns follow keyword patterns
+$TMP/m4.py:2:19: DC001 syntax error: invalid syntax
+$TMP/m5.py:2:11: DC001 syntax error: invalid syntax
+$TMP/m6.py:2:11: DC001 syntax error: expected ':'
+$TMP/m7.py:3:5: DC001 syntax error: expected an indented block after 'case' statement on line 2
+$TMP/m8.py:2:5: DC001 syntax error: invalid syntax
+$TMP/m9.py:4:14: DC001 syntax error: invalid syntax
+$TMP/m10.py:3:13: DC001 syntax error: invalid syntax
+$TMP/m11.py:1:8: DC001 syntax error: expected ':'
+EOF
+}
+
 @test "dagcheck: DC002 when a @dag function is never called; not when it is" {
 	run -0 dagcheck $F/rules/dc002.py
 	assert_output "$F/rules/dc002.py:1:1: DC002 file mentions airflow and DAG but no DAG was found (a @dag function must be called)"

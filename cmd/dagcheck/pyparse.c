@@ -1013,6 +1013,27 @@ display(struct parser *P, int open)
 }
 
 static struct py_node *
+number(struct parser *P)
+{
+	struct py_token *t = cur(P);
+	struct py_node *x = mk(P, PY_CONST, t);
+	char last = t->p[t->n - 1];
+	size_t i;
+
+	x->op = PC_INT;
+	if (last == 'j' || last == 'J')
+		x->op = PC_COMPLEX;
+	else if (!(t->n > 1 && t->p[0] == '0' && strchr("xXoObB", t->p[1])))
+		for (i = 0; i < t->n; i++)
+			if (t->p[i] == '.' || t->p[i] == 'e' || t->p[i] == 'E')
+				x->op = PC_FLOAT;
+	x->s = t->p;
+	x->n = t->n;
+	advance(P);
+	return x;
+}
+
+static struct py_node *
 atom(struct parser *P)
 {
 	struct py_token *t = cur(P);
@@ -1029,23 +1050,8 @@ atom(struct parser *P)
 			return x;
 		}
 		return name_node(P);
-	case PT_NUMBER: {
-		char last = t->p[t->n - 1];
-		size_t i;
-
-		x = mk(P, PY_CONST, t);
-		x->op = PC_INT;
-		if (last == 'j' || last == 'J')
-			x->op = PC_COMPLEX;
-		else if (!(t->n > 1 && t->p[0] == '0' && strchr("xXoObB", t->p[1])))
-			for (i = 0; i < t->n; i++)
-				if (t->p[i] == '.' || t->p[i] == 'e' || t->p[i] == 'E')
-					x->op = PC_FLOAT;
-		x->s = t->p;
-		x->n = t->n;
-		advance(P);
-		return x;
-	}
+	case PT_NUMBER:
+		return number(P);
 	case PT_STRING:
 		return strings(P);
 	case PT_OP:
@@ -1913,8 +1919,12 @@ simple_stmts(struct parser *P, struct nvec *out)
 		perr(P, "invalid syntax");
 }
 
+/*
+ * ':' and the body of a compound statement. what/line name the statement for
+ * the message when the indented block is missing (NULL: no name).
+ */
 static struct py_node *
-block(struct parser *P)
+block_of(struct parser *P, const char *what, int line)
 {
 	struct py_node *b = mk(P, PY_BLOCK, cur(P));
 	struct nvec v = { NULL, 0, 0 };
@@ -1927,7 +1937,11 @@ block(struct parser *P)
 		if (cur(P)->type != PT_INDENT) {
 			struct py_token *t = cur(P);
 
-			perr_at(P, t->line, t->col, "expected an indented block");
+			if (what)
+				perr_at(P, t->line, t->col,
+				    "expected an indented block after '%s' statement on line %d", what, line);
+			else
+				perr_at(P, t->line, t->col, "expected an indented block");
 			LEAVE(P, NULL);
 		}
 		advance(P);
@@ -1946,6 +1960,12 @@ block(struct parser *P)
 	if (b->nv)
 		b->end_line = b->v[b->nv - 1]->end_line;
 	LEAVE(P, b);
+}
+
+static struct py_node *
+block(struct parser *P)
+{
+	return block_of(P, NULL, 0);
 }
 
 /* Skip a bracketed type-parameter list [T, *Ts, **P] (3.12). */
@@ -2199,43 +2219,589 @@ try_stmt(struct parser *P)
 	return x;
 }
 
-/* `match` is a soft keyword: a match statement is "match ...:" NEWLINE INDENT "case". */
-static int
-looks_like_match(struct parser *P)
-{
-	size_t k = P->i + 1;
+/* ---- match statement (PEP 634) ------------------------------------------ */
 
-	if (k >= P->n || (P->t[k].type == PT_OP && (P->t[k].op == PO_ASSIGN || P->t[k].op == PO_DOT ||
-	    P->t[k].op == PO_COLON || P->t[k].op >= PO_PLUSEQ)))
-		return 0;
-	while (k < P->n && P->t[k].type != PT_NEWLINE && P->t[k].type != PT_END)
-		k++;
-	return k + 2 < P->n && P->t[k - 1].type == PT_OP && P->t[k - 1].op == PO_COLON &&
-	    P->t[k + 1].type == PT_INDENT && tok_is(&P->t[k + 2], "case");
+static struct py_node *pattern(struct parser *P);
+static struct py_node *closed_pattern(struct parser *P);
+static struct py_node *pattern_from(struct parser *P, struct py_node *x);
+
+static int
+next_is_op(struct parser *P, int op)
+{
+	return peek(P, 1)->type == PT_OP && peek(P, 1)->op == op;
+}
+
+/* A NAME that binds (not '_', not a keyword) and is not followed by '.', '(' or '='. */
+static int
+is_capture(struct parser *P)
+{
+	struct py_token *t = cur(P);
+
+	return t->type == PT_NAME && !tok_is(t, "_") && !py_is_keyword(t->p, t->n) &&
+	    !next_is_op(P, PO_DOT) && !next_is_op(P, PO_LPAR) && !next_is_op(P, PO_ASSIGN);
+}
+
+/* The error where a capture target was wanted: at the '.', '(' or '=' after a
+ * name, as CPython reports it (it read that far before giving up). */
+static void *
+capture_error(struct parser *P)
+{
+	struct py_token *t = cur(P);
+
+	if (t->type == PT_NAME && !tok_is(t, "_") && !py_is_keyword(t->p, t->n))
+		advance(P);
+	return perr(P, "invalid syntax");
+}
+
+/*
+ * CPython tries some readings only to word a better message (its second
+ * pass); when such a reading fails, the error is "invalid syntax" where the
+ * ordinary reading stopped, at t.
+ */
+static void *
+second_pass_failed(struct parser *P, const struct py_token *t)
+{
+	P->pp->err_line = t->line;
+	P->pp->err_col = t->col;
+	snprintf(P->pp->err_msg, sizeof P->pp->err_msg, "invalid syntax");
+	return NULL;
+}
+
+/* NAME ('.' NAME)*: the class of a class pattern, a value pattern, a mapping key. */
+static struct py_node *
+name_or_attr(struct parser *P)
+{
+	struct py_node *x = name_node(P);
+
+	while (!P->failed && is_op(P, PO_DOT)) {
+		struct py_node *a;
+
+		advance(P);
+		if (cur(P)->type != PT_NAME || py_is_keyword(cur(P)->p, cur(P)->n))
+			return perr(P, "invalid syntax");
+		a = mk_at(P, PY_ATTR, x);
+		a->a = x;
+		a->s = cur(P)->p;
+		a->n = cur(P)->n;
+		advance(P);
+		x = a;
+	}
+	return P->failed ? NULL : x;
+}
+
+/* signed_number, or complex_number: real +/- imaginary (literal patterns and mapping keys). */
+static struct py_node *
+number_pattern(struct parser *P)
+{
+	struct py_token *t = cur(P);
+	struct py_node *x, *b;
+
+	if (accept_op(P, PO_MINUS)) {
+		if (cur(P)->type != PT_NUMBER)
+			return perr(P, "invalid syntax");
+		x = mk(P, PY_UNARY, t);
+		x->op = PO_MINUS;
+		x->a = number(P);
+	} else {
+		x = number(P);
+	}
+	if (!is_op(P, PO_PLUS) && !is_op(P, PO_MINUS))
+		return x;
+	if ((x->kind == PY_UNARY ? x->a : x)->op == PC_COMPLEX) {
+		struct py_node *r = x->kind == PY_UNARY ? x->a : x;
+
+		return perr_at(P, r->line, r->col, "real number required in complex literal"), NULL;
+	}
+	b = mk_at(P, PY_BINOP, x);
+	b->op = (short)cur(P)->op;
+	b->a = x;
+	advance(P);
+	if (cur(P)->type != PT_NUMBER)
+		return perr(P, "invalid syntax");
+	b->b = number(P);
+	if (b->b->op != PC_COMPLEX)
+		return perr_at(P, b->b->line, b->b->col, "imaginary number required in complex literal"), NULL;
+	return b;
+}
+
+/* '(' patterns ')' after the class name: positional, then keyword patterns. */
+static struct py_node *
+class_pattern(struct parser *P, struct py_node *cls)
+{
+	struct py_node *x = mk_at(P, PY_MATCHCLASS, cls);
+	struct nvec v = { NULL, 0, 0 }, w = { NULL, 0, 0 };
+	int seen_kw = 0;
+
+	x->a = cls;
+	advance(P);	/* ( */
+	while (!P->failed && !is_op(P, PO_RPAR)) {
+		struct py_token *t = cur(P);
+
+		/* after positional patterns "_=" is the wildcard, then a stray '='
+		 * (CPython reads the positional patterns greedily) */
+		if (t->type == PT_NAME && !py_is_keyword(t->p, t->n) && next_is_op(P, PO_ASSIGN) &&
+		    (seen_kw || v.n == 0 || !tok_is(t, "_"))) {
+			struct py_node *k = mk(P, PY_MATCHKW, t);
+
+			k->s = t->p;
+			k->n = t->n;
+			advance(P);
+			advance(P);
+			k->a = closed_pattern(P);
+			if (P->failed && seen_kw && tok_is(t, "_")) {
+				/* CPython then reads "_" as a positional wildcard */
+				P->pp->err_line = t->line;
+				P->pp->err_col = t->col;
+				snprintf(P->pp->err_msg, sizeof P->pp->err_msg,
+				    "positional patterns follow keyword patterns");
+			}
+			if (!P->failed)
+				k->a = pattern_from(P, k->a);
+			seen_kw = 1;
+			vpush(&w, k);
+		} else {
+			struct py_node *p = pattern(P);
+
+			if (seen_kw) {
+				/* CPython reads on only to say that; else it stopped at
+				 * the name it took for a keyword's, or what follows it */
+				if (!P->failed)
+					perr_at(P, p->line, p->col, "positional patterns follow keyword patterns");
+				else
+					second_pass_failed(P, t->type == PT_NAME && !py_is_keyword(t->p, t->n) ?
+					    t + 1 : t);	/* a NAME is never the last token */
+			}
+			vpush(&v, p);
+		}
+		if (P->failed || !accept_op(P, PO_COMMA))
+			break;
+	}
+	if (!P->failed && !accept_op(P, PO_RPAR))
+		perr(P, "invalid syntax");
+	if (P->failed) {
+		vdrop(&v);
+		vdrop(&w);
+		return NULL;
+	}
+	vfinish(P, &v, &x->v, &x->nv);
+	vfinish(P, &w, &x->w, &x->nw);
+	return x;
+}
+
+/* '{' (key ':' pattern ',')* ['**' rest] '}'; a key is a literal or a dotted name. */
+static struct py_node *
+mapping_pattern(struct parser *P)
+{
+	struct py_node *x = mk(P, PY_MATCHMAP, cur(P));
+	struct nvec v = { NULL, 0, 0 }, w = { NULL, 0, 0 };
+
+	advance(P);	/* { */
+	while (!P->failed && !is_op(P, PO_RBRACE)) {
+		struct py_token *t = cur(P);
+		struct py_node *k;
+
+		if (accept_op(P, PO_DSTAR)) {
+			if (!is_capture(P)) {
+				capture_error(P);
+				break;
+			}
+			x->s = cur(P)->p;
+			x->n = cur(P)->n;
+			advance(P);
+			accept_op(P, PO_COMMA);
+			break;	/* '}' must follow */
+		}
+		if (t->type == PT_NUMBER || is_op(P, PO_MINUS)) {
+			k = number_pattern(P);
+		} else if (t->type == PT_STRING) {
+			k = strings(P);
+		} else if (tok_is(t, "None") || tok_is(t, "True") || tok_is(t, "False")) {
+			k = atom(P);
+		} else if (t->type == PT_NAME && !py_is_keyword(t->p, t->n)) {
+			/* a bare name would be a capture: keys are dotted */
+			if (!next_is_op(P, PO_DOT)) {
+				advance(P);
+				perr(P, "invalid syntax");
+				break;
+			}
+			k = name_or_attr(P);
+		} else {
+			perr(P, "invalid syntax");
+			break;
+		}
+		if (P->failed)
+			break;
+		if (!accept_op(P, PO_COLON)) {
+			perr(P, "invalid syntax");
+			break;
+		}
+		vpush(&v, k);
+		vpush(&w, pattern(P));
+		if (P->failed || !accept_op(P, PO_COMMA))
+			break;
+	}
+	if (!P->failed && !accept_op(P, PO_RBRACE))
+		perr(P, "invalid syntax");
+	if (P->failed) {
+		vdrop(&v);
+		vdrop(&w);
+		return NULL;
+	}
+	vfinish(P, &v, &x->v, &x->nv);
+	vfinish(P, &w, &x->w, &x->nw);
+	return x;
+}
+
+/* '*' NAME or '*' '_' in a sequence pattern, else a pattern. */
+static struct py_node *
+maybe_star_pattern(struct parser *P)
+{
+	struct py_node *x;
+
+	if (!is_op(P, PO_STAR))
+		return pattern(P);
+	x = mk(P, PY_MATCHSTAR, cur(P));
+	advance(P);
+	if (is_kw(P, "_")) {
+		advance(P);
+		return x;
+	}
+	if (!is_capture(P))
+		return capture_error(P);
+	x->s = cur(P)->p;
+	x->n = cur(P)->n;
+	advance(P);
+	return x;
+}
+
+/* Can the current token start a pattern? (after a trailing comma) */
+static int
+starts_pattern(struct parser *P)
+{
+	struct py_token *t = cur(P);
+
+	if (t->type == PT_NUMBER || t->type == PT_STRING)
+		return 1;
+	if (t->type == PT_NAME)
+		return !py_is_keyword(t->p, t->n) || tok_is(t, "None") || tok_is(t, "True") ||
+		    tok_is(t, "False");
+	return is_op(P, PO_MINUS) || is_op(P, PO_LPAR) || is_op(P, PO_LSQB) || is_op(P, PO_LBRACE) ||
+	    is_op(P, PO_STAR);
+}
+
+/*
+ * The elements of a sequence pattern up to close (PO_RPAR, PO_RSQB, or 0 for
+ * the open sequence of "case a, b:"), first already read.
+ */
+static struct py_node *
+sequence_rest(struct parser *P, struct py_token *at, struct py_node *first, int close)
+{
+	struct py_node *x = mk(P, PY_MATCHSEQ, at);
+	struct nvec v = { NULL, 0, 0 };
+
+	vpush(&v, first);
+	while (!P->failed && accept_op(P, PO_COMMA)) {
+		if (close ? is_op(P, close) : !starts_pattern(P))
+			break;
+		vpush(&v, maybe_star_pattern(P));
+	}
+	if (!P->failed && close && !accept_op(P, close))
+		perr(P, "invalid syntax");
+	if (P->failed) {
+		vdrop(&v);
+		return NULL;
+	}
+	vfinish(P, &v, &x->v, &x->nv);
+	return x;
 }
 
 static struct py_node *
-match_stmt(struct parser *P)
+closed_pattern(struct parser *P)
 {
-	struct py_node *x = mk(P, PY_MATCH, cur(P));
-	int level = 0;
+	struct py_token *t = cur(P);
+	struct py_node *x;
+
+	ENTER(P);
+	if (t->type == PT_NUMBER || is_op(P, PO_MINUS)) {
+		x = mk(P, PY_MATCHVALUE, t);
+		x->a = number_pattern(P);
+	} else if (t->type == PT_STRING) {
+		x = mk(P, PY_MATCHVALUE, t);
+		x->a = strings(P);
+	} else if (tok_is(t, "None") || tok_is(t, "True") || tok_is(t, "False")) {
+		x = mk(P, PY_MATCHVALUE, t);
+		x->a = atom(P);
+	} else if (tok_is(t, "_")) {
+		/* the wildcard, even before '.' or '(' (CPython tries it first) */
+		x = mk(P, PY_MATCHAS, t);
+		advance(P);
+	} else if (t->type == PT_NAME && !py_is_keyword(t->p, t->n)) {
+		if (is_capture(P)) {
+			x = mk(P, PY_MATCHAS, t);
+			x->s = t->p;
+			x->n = t->n;
+			advance(P);
+		} else {
+			struct py_node *cls = name_or_attr(P);
+
+			if (P->failed)
+				x = NULL;
+			else if (is_op(P, PO_LPAR))
+				x = class_pattern(P, cls);
+			else if (cls->kind == PY_NAME)
+				x = perr(P, "invalid syntax");	/* NAME '=' */
+			else {
+				x = mk(P, PY_MATCHVALUE, t);
+				x->a = cls;
+			}
+		}
+	} else if (is_op(P, PO_LSQB)) {
+		advance(P);
+		if (is_op(P, PO_RSQB)) {
+			x = mk(P, PY_MATCHSEQ, t);
+			advance(P);
+		} else {
+			struct py_node *first = maybe_star_pattern(P);
+
+			x = P->failed ? NULL : sequence_rest(P, t, first, PO_RSQB);
+		}
+	} else if (is_op(P, PO_LPAR)) {
+		advance(P);
+		if (is_op(P, PO_RPAR)) {
+			x = mk(P, PY_MATCHSEQ, t);
+			advance(P);
+		} else {
+			struct py_node *first = maybe_star_pattern(P);
+
+			if (P->failed)
+				x = NULL;
+			else if (is_op(P, PO_COMMA))
+				x = sequence_rest(P, t, first, PO_RPAR);
+			else if (first->kind == PY_MATCHSTAR || !accept_op(P, PO_RPAR))
+				x = perr(P, "invalid syntax");
+			else
+				x = first;	/* a group: (p) is p */
+		}
+	} else if (is_op(P, PO_LBRACE)) {
+		x = mapping_pattern(P);
+	} else {
+		x = perr(P, "invalid syntax");
+	}
+	LEAVE(P, P->failed ? NULL : x);
+}
+
+/* or_pattern ['as' NAME], its first closed pattern x already read */
+static struct py_node *
+pattern_from(struct parser *P, struct py_node *x)
+{
+	struct py_node *o;
+	struct nvec v = { NULL, 0, 0 };
+
+	if (P->failed)
+		return NULL;
+	if (is_op(P, PO_VBAR)) {
+		vpush(&v, x);
+		while (!P->failed && accept_op(P, PO_VBAR))
+			vpush(&v, closed_pattern(P));
+		if (P->failed) {
+			vdrop(&v);
+			return NULL;
+		}
+		o = mk_at(P, PY_MATCHOR, x);
+		vfinish(P, &v, &o->v, &o->nv);
+		x = o;
+	}
+	if (accept_kw(P, "as")) {
+		struct py_token *t = cur(P);
+
+		if (t->type == PT_NAME && !py_is_keyword(t->p, t->n)) {
+			if (tok_is(t, "_"))
+				return perr_at(P, t->line, t->col, "cannot use '_' as a target"), NULL;
+			if (!is_capture(P))
+				return capture_error(P);
+			o = mk_at(P, PY_MATCHAS, x);
+			o->a = x;
+			o->s = t->p;
+			o->n = t->n;
+			advance(P);
+			x = o;
+		} else {
+			/* as None, as 1, as (b): an expression where a name must be */
+			struct py_node *e = expression(P);
+
+			if (!P->failed)
+				perr_at(P, e->line, e->col, "invalid pattern target");
+			else
+				second_pass_failed(P, t);
+			return NULL;
+		}
+	}
+	return x;
+}
+
+static struct py_node *
+pattern(struct parser *P)
+{
+	return pattern_from(P, closed_pattern(P));
+}
+
+/* What a line starting with `match` that is no match statement left behind:
+ * where that reading got to, for when the other reading fails too. */
+struct match_miss {
+	int line, col;
+	int wins;		/* CPython's own message for it, whatever the other reading says */
+	char msg[200];
+};
+
+static void
+miss_at(struct match_miss *mm, const struct py_token *t, const char *msg, int wins)
+{
+	mm->line = t->line;
+	mm->col = t->col;
+	mm->wins = wins;
+	snprintf(mm->msg, sizeof mm->msg, "%s", msg);
+}
+
+static struct py_node *
+case_block(struct parser *P)
+{
+	struct py_token *ct = cur(P);
+	struct py_node *x = mk(P, PY_MATCHCASE, ct);
+	struct py_node *first;
+
+	advance(P);	/* case */
+	first = maybe_star_pattern(P);
+	if (P->failed)
+		return NULL;
+	if (is_op(P, PO_COMMA))
+		x->a = sequence_rest(P, ct, first, 0);
+	else if (first->kind == PY_MATCHSTAR)
+		return perr(P, "invalid syntax");
+	else
+		x->a = first;
+	if (!P->failed && accept_kw(P, "if"))
+		x->b = named_expression(P);
+	if (P->failed)
+		return NULL;
+	if (cur(P)->type == PT_NEWLINE)
+		return perr(P, "expected ':'");
+	if (!is_op(P, PO_COLON))
+		return perr(P, "invalid syntax");
+	x->c = block_of(P, "case", ct->line);
+	if (P->failed)
+		return NULL;
+	x->end_line = x->c->end_line;
+	return x;
+}
+
+/*
+ * `match` is a soft keyword: the line is a match statement when it reads as
+ * one up to "match subject:" NEWLINE. Returns 1 when it is one (*out set, or
+ * P->failed), 0 when it is not, with the position restored and mm saying how
+ * far the match reading got.
+ */
+static int
+match_stmt(struct parser *P, struct py_node **out, struct match_miss *mm)
+{
+	struct py_token *mt = cur(P);
+	struct py_node *x = mk(P, PY_MATCH, mt);
+	struct nvec v = { NULL, 0, 0 };
+	size_t save = P->i;
+	int depth = P->depth;
 
 	advance(P);
-	x->a = star_expressions(P);
-	if (P->failed || expect_op(P, PO_COLON) < 0)
-		return NULL;
-	/* skip the cases: NEWLINE INDENT ... matching DEDENT */
-	if (cur(P)->type == PT_NEWLINE)
+	if (is_kw(P, "yield")) {
+		perr(P, "invalid syntax");
+	} else {
+		struct py_token *st = cur(P);
+		struct py_node *first = star_named(P);
+
+		if (!P->failed && is_op(P, PO_COMMA)) {
+			struct nvec tv = { NULL, 0, 0 };
+
+			vpush(&tv, first);
+			while (accept_op(P, PO_COMMA) && !ends_expr_list(P)) {
+				vpush(&tv, star_named(P));
+				if (P->failed)
+					break;
+			}
+			x->a = mk(P, PY_TUPLE, st);
+			vfinish(P, &tv, &x->a->v, &x->a->nv);
+		} else if (!P->failed && first->kind == PY_STARRED) {
+			perr(P, "invalid syntax");
+		} else {
+			x->a = first;
+		}
+	}
+	if (P->failed) {
+		mm->line = P->pp->err_line;
+		mm->col = P->pp->err_col;
+		mm->wins = 0;
+		snprintf(mm->msg, sizeof mm->msg, "%s", P->pp->err_msg);
+	} else if (cur(P)->type == PT_NEWLINE) {
+		miss_at(mm, cur(P), "expected ':'", 1);
+	} else if (!is_op(P, PO_COLON)) {
+		miss_at(mm, cur(P), "invalid syntax", 0);
+	} else if (peek(P, 1)->type != PT_NEWLINE) {
+		miss_at(mm, peek(P, 1), "invalid syntax", 0);
+	} else {
+		/* "match subject:" NEWLINE: nothing else reads so */
 		advance(P);
-	do {
-		if (cur(P)->type == PT_INDENT)
-			level++;
-		else if (cur(P)->type == PT_DEDENT)
-			level--;
-		x->end_line = cur(P)->line;
 		advance(P);
-	} while (level > 0 && cur(P)->type != PT_END);
-	return x;
+		if (cur(P)->type != PT_INDENT) {
+			perr_at(P, cur(P)->line, cur(P)->col,
+			    "expected an indented block after 'match' statement on line %d", mt->line);
+			*out = NULL;
+			return 1;
+		}
+		advance(P);
+		do {
+			if (!is_kw(P, "case")) {
+				perr(P, "invalid syntax");
+				break;
+			}
+			vpush(&v, case_block(P));
+		} while (!P->failed && cur(P)->type != PT_DEDENT && cur(P)->type != PT_END);
+		if (P->failed) {
+			vdrop(&v);
+			*out = NULL;
+			return 1;
+		}
+		advance(P);	/* DEDENT */
+		vfinish(P, &v, &x->v, &x->nv);
+		x->end_line = x->v[x->nv - 1]->end_line;
+		*out = x;
+		return 1;
+	}
+	P->i = save;
+	P->depth = depth;
+	P->failed = 0;
+	P->pp->err_line = 0;
+	P->pp->err_col = 0;
+	P->pp->err_msg[0] = 0;
+	return 0;
+}
+
+/* A line starting with the name `match`: a match statement, else simple statements. */
+static void
+match_or_simple(struct parser *P, struct nvec *out)
+{
+	struct match_miss mm = { 0, 0, 0, "" };
+	struct py_node *x = NULL;
+
+	if (match_stmt(P, &x, &mm)) {
+		if (!P->failed)
+			vpush(out, x);
+		return;
+	}
+	simple_stmts(P, out);
+	/* neither reading worked: CPython reports the one that got further */
+	if (P->failed && mm.line && (mm.wins || mm.line > P->pp->err_line ||
+	    (mm.line == P->pp->err_line && mm.col > P->pp->err_col))) {
+		P->pp->err_line = mm.line;
+		P->pp->err_col = mm.col;
+		snprintf(P->pp->err_msg, sizeof P->pp->err_msg, "%s", mm.msg);
+	}
 }
 
 static void
@@ -2297,8 +2863,6 @@ statement(struct parser *P, struct nvec *out)
 			x = with_stmt(P, 1);
 		else
 			perr(P, "invalid syntax");
-	} else if (tok_is(t, "match") && looks_like_match(P)) {
-		x = match_stmt(P);
 	} else if (tok_is(t, "type") && peek(P, 1)->type == PT_NAME && peek(P, 2)->type == PT_OP &&
 	    (peek(P, 2)->op == PO_ASSIGN || peek(P, 2)->op == PO_LSQB)) {
 		x = mk(P, PY_TYPEALIAS, t);
@@ -2310,6 +2874,10 @@ statement(struct parser *P, struct nvec *out)
 	} else if (tok_is(t, "elif") || tok_is(t, "else") || tok_is(t, "except") ||
 	    tok_is(t, "finally")) {
 		perr(P, "invalid syntax");
+	} else if (tok_is(t, "match")) {
+		match_or_simple(P, out);
+		P->depth--;
+		return;
 	} else {
 		simple_stmts(P, out);
 		P->depth--;
@@ -2367,7 +2935,7 @@ check_height(struct parser *P, struct py_node *root)
 		struct py_node *x = st[--n].x, *stmt = st[n].stmt, *kid[4];
 		int h = st[n].h, k;
 
-		if (x->kind >= PY_MODULE)
+		if (x->kind >= PY_MODULE && x->kind < PY_MATCHVALUE)
 			stmt = x;
 		if (h > MAX_TREE_HEIGHT) {
 			perr_at(P, stmt->line, stmt->col, "expression nested too deeply (over %d levels)",
@@ -2479,7 +3047,9 @@ static const char *const kind_names[PY_KIND_COUNT] = {
 	"Module", "Block", "Expr", "Assign", "AugAssign", "AnnAssign", "Import",
 	"ImportFrom", "Alias", "FunctionDef", "Param", "ClassDef", "If", "For", "While",
 	"With", "WithItem", "Try", "Handler", "Return", "Raise", "Delete", "Assert",
-	"Global", "Pass", "Break", "Continue", "Match", "TypeAlias"
+	"Global", "Pass", "Break", "Continue", "Match", "TypeAlias", "MatchCase",
+	"MatchValue", "MatchAs", "MatchOr", "MatchSequence", "MatchStar", "MatchMapping",
+	"MatchClass", "MatchKeyword"
 };
 
 const char *

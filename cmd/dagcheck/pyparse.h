@@ -62,8 +62,19 @@ enum py_kind {
 	PY_ASSERT,		/* a: test; b: msg */
 	PY_GLOBAL,		/* v: PY_NAME; op: 1 nonlocal */
 	PY_PASS, PY_BREAK, PY_CONTINUE,
-	PY_MATCH,		/* a: subject; the cases are skipped (not modelled) */
+	PY_MATCH,		/* a: subject; v: PY_MATCHCASE */
 	PY_TYPEALIAS,		/* s: name; skipped */
+	PY_MATCHCASE,		/* a: pattern; b: guard or NULL; c: body */
+
+	/* patterns of a match statement's cases (PEP 634) */
+	PY_MATCHVALUE,		/* a: literal or dotted name (PY_CONST, PY_UNARY -, PY_BINOP +/-, PY_ATTR, ...) */
+	PY_MATCHAS,		/* a: pattern or NULL; s: name or NULL (both NULL: the wildcard _) */
+	PY_MATCHOR,		/* v: alternatives */
+	PY_MATCHSEQ,		/* v: patterns (PY_MATCHSTAR for *x) */
+	PY_MATCHSTAR,		/* s: name or NULL for *_ */
+	PY_MATCHMAP,		/* v: keys (expressions); w: patterns; s: **rest or NULL */
+	PY_MATCHCLASS,		/* a: class (PY_NAME or PY_ATTR); v: positional patterns; w: PY_MATCHKW */
+	PY_MATCHKW,		/* s: attribute name; a: pattern */
 	PY_KIND_COUNT
 };
 

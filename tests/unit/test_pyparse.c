@@ -103,8 +103,53 @@ main(void)
 	check("try:\n    x\nexcept (A, B) as e:\n    y\nelse:\n    z\nfinally:\n    w\n",
 	    "Try|b: Block|Expr|a: Name \"w\"|c: Block|Expr|a: Name \"x\"|d: Block|Expr|a: Name \"z\"|Handler \"e\"|a: Tuple|Name \"A\"|Name \"B\"|c: Block|Expr|a: Name \"y\"",
 	    "try/except/else/finally");
-	check("match x:\n    case 1:\n        pass\n", "Match|a: Name \"x\"", "match is skipped safely");
+	check("match x:\n    case 1:\n        t = f()\n",
+	    "Match|a: Name \"x\"|MatchCase|a: MatchValue|a: Const int \"1\"|c: Block|Assign|a: Call|a: Name \"f\"|Name \"t\"",
+	    "match: a case body is a block of statements");
+	check("match x:\n    case [1, *r] | {'k': v, **kw} | C(a, b=_) as z if z: pass\n",
+	    "Match|a: Name \"x\"|MatchCase|a: MatchAs \"z\"|a: MatchOr|MatchSequence|MatchValue|a: Const int \"1\"|MatchStar \"r\"|MatchMapping \"kw\"|Const str \"k\"|w: MatchAs \"v\"|MatchClass|a: Name \"C\"|MatchAs \"a\"|w: MatchKeyword \"b\"|a: MatchAs|b: Name \"z\"|c: Block|Pass",
+	    "match: sequence, star, mapping with rest, class, wildcard, or, as, guard");
+	check("match a, *b:\n    case (x, y,) | () | (p): pass\n    case -1 | 1 - 2j | a.b.c | None: pass\n    case x, *_: pass\n",
+	    "Match|a: Tuple|Name \"a\"|Starred *|a: Name \"b\"|MatchCase|a: MatchOr|MatchSequence|MatchAs \"x\"|MatchAs \"y\"|MatchSequence|MatchAs \"p\"|c: Block|Pass|MatchCase|a: MatchOr|MatchValue|a: UnaryOp -|a: Const int \"1\"|MatchValue|a: BinOp -|a: Const int \"1\"|b: Const complex \"2j\"|MatchValue|a: Attribute \"c\"|a: Attribute \"b\"|a: Name \"a\"|MatchValue|a: Const None \"None\"|c: Block|Pass|MatchCase|a: MatchSequence|MatchAs \"x\"|MatchStar|c: Block|Pass",
+	    "match: tuple subject, group, open sequence, signed and complex numbers, value patterns");
 	check("match = 1\n", "Assign|a: Const int \"1\"|Name \"match\"", "match as a name");
+	check("match(x)\n", "Expr|a: Call|a: Name \"match\"|Name \"x\"", "match(x) is a call");
+	check("match[x]: int = 1\n", "AnnAssign|a: Subscript|a: Name \"match\"|b: Name \"x\"|b: Name \"int\"|c: Const int \"1\"",
+	    "match[x]: is an annotated subscript");
+	check("match -x:\n    case case: pass\n",
+	    "Match|a: UnaryOp -|a: Name \"x\"|MatchCase|a: MatchAs \"case\"|c: Block|Pass", "soft keywords as subject and capture");
+	check("case = match.group(1)\n",
+	    "Assign|a: Call|a: Attribute \"group\"|a: Name \"match\"|Const int \"1\"|Name \"case\"", "case as a name");
+
+	/* match errors: line, column and message as CPython 3.12 reports them */
+	check("match x:\n    case 1 + 1:\n        pass\n", "error 2:14 imaginary number required in complex literal",
+	    "complex pattern needs an imaginary part");
+	check("match x:\n    case 1j + 2j:\n        pass\n", "error 2:10 real number required in complex literal",
+	    "complex pattern needs a real part");
+	check("match x:\n    case x as _:\n        pass\n", "error 2:15 cannot use '_' as a target", "as _");
+	check("match x:\n    case x as None:\n        pass\n", "error 2:15 invalid pattern target", "as None");
+	check("match x:\n    case f(a=1, b):\n        pass\n", "error 2:17 positional patterns follow keyword patterns",
+	    "positional after keyword pattern");
+	check("match x:\n    case C(1, _=2):\n        pass\n", "error 2:16 invalid syntax",
+	    "_= after positional patterns is a wildcard then '='");
+	check("match x:\n    case {**rest, 'a': 1}:\n        pass\n", "error 2:19 invalid syntax", "**rest must be last");
+	check("match x:\n    case {a: 1}:\n        pass\n", "error 2:12 invalid syntax", "mapping key must be dotted");
+	check("match x:\n    case {**_}:\n        pass\n", "error 2:13 invalid syntax", "**_");
+	check("match x:\n    case *a:\n        pass\n", "error 2:12 invalid syntax", "lone star pattern");
+	check("match x:\n    case a.b():\n        pass\n    case _.a:\n        pass\n", "error 4:11 invalid syntax",
+	    "the wildcard takes no attribute");
+	check("match x:\n    case a[1]:\n        pass\n", "error 2:11 invalid syntax", "no subscript in patterns");
+	check("match x:\n    case 1\n        pass\n", "error 2:11 expected ':'", "case without colon");
+	check("match x:\n    case 1:\n    pass\n", "error 3:5 expected an indented block after 'case' statement on line 2",
+	    "case without body");
+	check("match x:\ncase 1: pass\n", "error 2:1 expected an indented block after 'match' statement on line 1",
+	    "match without cases");
+	check("match x:\n    pass\n", "error 2:5 invalid syntax", "a match block holds only cases");
+	check("match x:\n    case 1:\n        y = = 1\n", "error 3:13 invalid syntax", "syntax error in a case body");
+	check("match x\n", "error 1:8 expected ':'", "match subject without colon");
+	check("match x y\n", "error 1:9 invalid syntax", "match x y: the match reading got further");
+	check("match f(**k, *a):\n    case 1: pass\n", "error 1:14 iterable argument unpacking follows keyword argument unpacking",
+	    "an error in the subject is reported");
 	check("type X = int\n", "TypeAlias \"X\"", "3.12 type alias is skipped");
 	check("if (n := f()) > 1:\n    pass\nelif a:\n    pass\nelse:\n    pass\n",
 	    "If|a: Compare|a: NamedExpr|a: Name \"n\"|b: Call|a: Name \"f\"|Const int \"1\"|w: CmpOp >|b: Block|Pass|c: If|a: Name \"a\"|b: Block|Pass|c: Block|Pass",
