@@ -255,6 +255,52 @@ $TMP/m11.py:1:8: DC001 syntax error: expected ':'
 EOF
 }
 
+@test "dagcheck: --graph has the tasks and dependencies made in case bodies, and DAGs opened there" {
+	run -0 bash -c "dagcheck --graph $F/forms/match.py | jq -r '[.dag_id, .task_id, (.upstream | join(\",\"))] | @tsv'"
+	assert_output - <<'EOF'
+by_env	start	
+by_env	done	dry_run,load
+by_env	load	start
+by_env	dry_run	start
+fallback	noop	
+EOF
+}
+
+@test "dagcheck: rules see the code in case bodies (cycles, tasks outside a DAG, top-level work, secrets)" {
+	cat >$TMP/match_rules.py <<'EOF'
+import sys
+
+import pendulum
+from airflow import DAG
+from airflow.models import Variable
+from airflow.operators.bash import BashOperator
+
+match sys.argv:
+    case [_, "backfill", *rest]:
+        cfg = Variable.get("backfill_cfg")
+    case _:
+        cfg = None
+
+match cfg:
+    case None:
+        orphan = BashOperator(task_id="orphan", bash_command="true", retries=1)
+
+with DAG("cyc", schedule=None, start_date=pendulum.datetime(2024, 1, 1), catchup=False) as dag:
+    match cfg:
+        case {"mode": "loop"}:
+            a = BashOperator(task_id="a", bash_command="true", retries=1)
+            b = BashOperator(task_id="b", bash_command="true", retries=1, password="hunter22")
+            a >> b >> a
+EOF
+	run -1 dagcheck --no-config --select DC101,DC105,DC401,DC601 $TMP/match_rules.py
+	assert_output - <<EOF
+$TMP/match_rules.py:10:15: DC601 Variable.get('backfill_cfg') at module top level queries the metadata database every time Airflow parses the file (use '{{ var.value.backfill_cfg }}' in a template, or call it inside the task)
+$TMP/match_rules.py:16:18: DC105 task 'orphan' (BashOperator) is created outside any DAG (no \`with DAG\`, dag= or @dag)
+$TMP/match_rules.py:22:84: DC401 hard-coded credential in 'password': 'hu****22' (read it from a Connection, a Variable or a secrets backend)
+$TMP/match_rules.py:23:13: DC101 cycle in task dependencies: a -> b -> a
+EOF
+}
+
 @test "dagcheck: DC002 when a @dag function is never called; not when it is" {
 	run -0 dagcheck $F/rules/dc002.py
 	assert_output "$F/rules/dc002.py:1:1: DC002 file mentions airflow and DAG but no DAG was found (a @dag function must be called)"

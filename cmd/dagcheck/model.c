@@ -437,6 +437,10 @@ collect_assigned(struct ev *E, const struct py_node *x)
 		for (i = 0; i < x->nv; i++)
 			note_assigned(E, x->v[i]->s, x->v[i]->n);
 		break;
+	case PY_MATCHAS: case PY_MATCHSTAR: case PY_MATCHMAP:
+		if (x->s)
+			note_assigned(E, x->s, x->n);
+		break;
 	default:
 		break;
 	}
@@ -2892,6 +2896,45 @@ exec_for(struct ev *E, const struct py_node *s)
 	E->returning = 0;
 }
 
+/* The names a case pattern captures: unknown inside the case. */
+static void
+bind_pattern(struct ev *E, const struct py_node *p)
+{
+	int i;
+
+	if (p == NULL || p->kind < PY_MATCHVALUE)
+		return;
+	if ((p->kind == PY_MATCHAS || p->kind == PY_MATCHSTAR || p->kind == PY_MATCHMAP) && p->s)
+		bind(E, p->s, p->n, val_new(E, DV_UNKNOWN, p));
+	bind_pattern(E, p->a);
+	for (i = 0; i < p->nv; i++)
+		bind_pattern(E, p->v[i]);
+	for (i = 0; i < p->nw; i++)
+		bind_pattern(E, p->w[i]);
+}
+
+/* Every case body, as code that may not run (as an if whose test is unknown). */
+static void
+exec_match(struct ev *E, const struct py_node *s)
+{
+	int saved = E->top, i;
+
+	eval(E, s->a);
+	E->cond++;
+	E->top = 0;
+	for (i = 0; i < s->nv; i++) {
+		const struct py_node *c = s->v[i];
+
+		bind_pattern(E, c->a);
+		if (c->b)
+			eval(E, c->b);
+		exec_block(E, c->c);
+		E->returning = 0;
+	}
+	E->top = saved;
+	E->cond--;
+}
+
 static void
 exec_stmt(struct ev *E, const struct py_node *s)
 {
@@ -2997,6 +3040,9 @@ exec_stmt(struct ev *E, const struct py_node *s)
 		break;
 	case PY_WITH:
 		exec_with(E, s);
+		break;
+	case PY_MATCH:
+		exec_match(E, s);
 		break;
 	case PY_TRY: {
 		int saved = E->top;

@@ -264,7 +264,14 @@ itw_stmt(struct itw *W, const struct py_node *s)
 		itw_stmt(W, s->d);
 		itw_stmt(W, s->b);
 		break;
-	case PY_EXPR: case PY_RETURN: case PY_RAISE: case PY_ASSERT: case PY_MATCH:
+	case PY_MATCH:
+		expr(W, s->a);
+		for (i = 0; i < s->nv; i++) {
+			expr(W, s->v[i]->b);
+			itw_stmt(W, s->v[i]->c);
+		}
+		break;
+	case PY_EXPR: case PY_RETURN: case PY_RAISE: case PY_ASSERT:
 		expr(W, s->a);
 		expr(W, s->b);
 		break;
