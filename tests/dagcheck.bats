@@ -1072,3 +1072,20 @@ print('ok')"
 	run -0 --separate-stderr dagcheck --no-config -q $TMP/loop.py
 	[ -z "$stderr" ]
 }
+
+@test "dagcheck: integer arithmetic past 64 bits is unknown, not a crash (LLONG_MIN // -1 trapped)" {
+	cat >"$T/ovf.py" <<'EOF'
+from airflow import DAG
+from airflow.operators.bash import BashOperator
+
+b = -922337203685477580 * 10 - 8
+big = [b * 3, b - 1, -b, b // -1, b % -1, 1333333166666 * 333333166666]
+r = list(range(0, 10, 922337203685477580 * 10))
+e = list(enumerate([1, 2], 922337203685477580 * 10 + 7))
+with DAG(dag_id=f"d{7 % -3}{-7 // 2}{b % -1}{len(r)}", schedule=None, catchup=False) as dag:
+    BashOperator(task_id="t", bash_command="x", retries=1)
+EOF
+	run -0 dagcheck --graph "$T/ovf.py"
+	# Python's floor division and modulo signs; b % -1 is 0; range() stops past 64 bits
+	assert_output '{"dag_id":"d-2-401","task_id":"t","operator":"BashOperator","upstream":[],"file":"'"$T"'/ovf.py","line":9,"retries":1}'
+}

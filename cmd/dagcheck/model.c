@@ -5,6 +5,7 @@
  */
 #include "cmd/dagcheck/model.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1163,14 +1164,39 @@ binop_const(struct ev *E, int op, struct dc_val *a, struct dc_val *b, const stru
 	if (op == PO_PERCENT && a->kind == DV_STR)
 		return percent_format(E, a, b, at);
 	if (a->kind == DV_INT && b->kind == DV_INT) {
-		long long x = a->i, y = b->i;
+		/* Python's ints do not overflow; a result past 64 bits is
+		 * simply not known here. */
+		long long x = a->i, y = b->i, z;
 
 		switch (op) {
-		case PO_PLUS: return val_int(E, x + y, at);
-		case PO_MINUS: return val_int(E, x - y, at);
-		case PO_STAR: return val_int(E, x * y, at);
-		case PO_DSLASH: if (y) return val_int(E, x / y - ((x % y) && ((x < 0) != (y < 0))), at); break;
-		case PO_PERCENT: if (y) return val_int(E, ((x % y) + y) % y, at); break;
+		case PO_PLUS:
+			if (!__builtin_add_overflow(x, y, &z))
+				return val_int(E, z, at);
+			break;
+		case PO_MINUS:
+			if (!__builtin_sub_overflow(x, y, &z))
+				return val_int(E, z, at);
+			break;
+		case PO_STAR:
+			if (!__builtin_mul_overflow(x, y, &z))
+				return val_int(E, z, at);
+			break;
+		case PO_DSLASH:
+			/* floor division; LLONG_MIN // -1 is past 64 bits */
+			if (y != 0 && !(x == LLONG_MIN && y == -1))
+				return val_int(E, x / y - ((x % y) && ((x < 0) != (y < 0))), at);
+			break;
+		case PO_PERCENT:
+			/* the sign of the divisor, as in Python */
+			if (y != 0 && y != -1) {
+				z = x % y;
+				if (z != 0 && (z < 0) != (y < 0))
+					z += y;
+				return val_int(E, z, at);
+			}
+			if (y == -1)
+				return val_int(E, 0, at);
+			break;
 		default: break;
 		}
 	}
@@ -2077,10 +2103,12 @@ builtin_call(struct ev *E, const char *name, const struct py_node *call, struct 
 		if (st == 0)
 			return val_new(E, DV_UNKNOWN, call);
 		r = val_new(E, DV_LIST, call);
-		for (k = a; (st > 0 ? k < b : k > b); k += st) {
+		for (k = a; (st > 0 ? k < b : k > b);) {
 			if (r->nitems >= MAX_SEQ)
 				return val_new(E, DV_UNKNOWN, call);
 			seq_push(E, r, val_int(E, k, call));
+			if (__builtin_add_overflow(k, st, &k))
+				break;	/* past 64 bits: past b too */
 		}
 		return r;
 	}
@@ -2164,7 +2192,11 @@ builtin_call(struct ev *E, const char *name, const struct py_node *call, struct 
 			for (i = 0; i < n; i++) {
 				struct dc_val *t = val_new(E, DV_TUPLE, call);
 
-				seq_push(E, t, val_int(E, start + i, call));
+				long long k;
+
+				if (__builtin_add_overflow(start, (long long)i, &k))
+					return val_new(E, DV_UNKNOWN, call);
+				seq_push(E, t, val_int(E, k, call));
 				seq_push(E, t, items[i]);
 				seq_push(E, r, t);
 			}
@@ -2564,7 +2596,7 @@ eval(struct ev *E, const struct py_node *x)
 			v->i = !t;
 			return v;
 		}
-		if (x->op == PO_MINUS && a->kind == DV_INT)
+		if (x->op == PO_MINUS && a->kind == DV_INT && a->i != LLONG_MIN)
 			return val_int(E, -a->i, x);
 		return val_new(E, DV_UNKNOWN, x);
 	}
