@@ -121,7 +121,8 @@ FUZZ_FLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -g -O1 \
 
 fuzz: $(FUZZ_BINS)
 
-$(FUZZ_BINS): %: %.c $(LIB_SRC) $(wildcard lib/*.h)
+# Targets include the programs' sources too (fuzz_pyparse: cmd/dagcheck/*.c).
+$(FUZZ_BINS): %: %.c $(LIB_SRC) $(wildcard lib/*.h cmd/*.c cmd/*/*.c cmd/*/*.h)
 	$(QUIET_LINK)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS) $(CSV_LIBS) -lm -lpthread
 
 fuzz-run: fuzz
