@@ -111,6 +111,41 @@ EOF
 	assert_line "$TMP/py2.py:1:7: DC001 syntax error: invalid syntax"
 }
 
+@test "dagcheck: DC001 for keywords used as names after a dot or in imports, and unparenthesised generator arguments, as CPython says it" {
+	printf 'import a . b as c\nfrom .a.b import (c, d,)\nx = a.match\nf(x for x in y if x)\nf((x for x in y), 1)\n' >$TMP/ok.py
+	run -0 dagcheck --no-config $TMP/ok.py
+	assert_output ""
+	n=0
+	while IFS= read -r line; do
+		n=$((n + 1))
+		printf '%s\n' "$line" >$TMP/s$n.py
+	done <<'EOF'
+x = a.True
+import a.if
+from a.None import x
+from a import x, True
+from a import x,
+from a import x,; y = 1
+f(x for x in y, 1)
+f(k=1, x for x in y)
+f(x for x in y,)
+class A(x for x in y): pass
+EOF
+	run -1 dagcheck --no-config $TMP/s{1..10}.py
+	assert_output - <<EOF
+$TMP/s1.py:1:7: DC001 syntax error: invalid syntax
+$TMP/s2.py:1:10: DC001 syntax error: invalid syntax
+$TMP/s3.py:1:8: DC001 syntax error: invalid syntax
+$TMP/s4.py:1:18: DC001 syntax error: invalid syntax
+$TMP/s5.py:1:17: DC001 syntax error: trailing comma not allowed without surrounding parentheses
+$TMP/s6.py:1:17: DC001 syntax error: invalid syntax
+$TMP/s7.py:1:3: DC001 syntax error: Generator expression must be parenthesized
+$TMP/s8.py:1:8: DC001 syntax error: Generator expression must be parenthesized
+$TMP/s9.py:1:3: DC001 syntax error: Generator expression must be parenthesized
+$TMP/s10.py:1:11: DC001 syntax error: invalid syntax
+EOF
+}
+
 @test "dagcheck: DC001 for a number with an underscore not between two digits, as CPython says it" {
 	printf 'x = 0x_1 + 0o_7 + 0b_1 + 1_000.000_1e1_0j + 0_0 + 00.5\ny = [0x1for x in z] if 1in z else 1\n' >$TMP/numok.py
 	run -0 dagcheck --no-config $TMP/numok.py

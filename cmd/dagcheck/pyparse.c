@@ -1071,10 +1071,11 @@ atom(struct parser *P)
 }
 
 static struct py_node *
-call_args(struct parser *P, struct py_node *fn)
+call_args(struct parser *P, struct py_node *fn, int bases)
 {
 	struct py_node *x = mk_at(P, PY_CALL, fn);
 	struct nvec v = { NULL, 0, 0 }, w = { NULL, 0, 0 };
+	struct py_node *gen = NULL;	/* an unparenthesised generator argument */
 	int seen_kw = 0, seen_dstar = 0;
 
 	x->a = fn;
@@ -1118,9 +1119,21 @@ call_args(struct parser *P, struct py_node *fn)
 			if (P->failed)
 				break;
 			if (starts_comp(P)) {
+				/* f(x for x in y) alone; with anything else, or in
+				 * a class's bases, CPython refuses it */
+				if (bases) {
+					perr(P, "invalid syntax");
+					break;
+				}
 				e = comprehension(P, PY_GENEXP, e, NULL);
 				if (P->failed)
 					break;
+				if (v.n > 0 || w.n > 0) {
+					perr_at(P, e->line, e->col,
+					    "Generator expression must be parenthesized");
+					break;
+				}
+				gen = e;
 			}
 			if (seen_kw || seen_dstar) {
 				perr_at(P, e->line, e->col, seen_dstar ?
@@ -1132,6 +1145,10 @@ call_args(struct parser *P, struct py_node *fn)
 		}
 		if (!accept_op(P, PO_COMMA))
 			break;
+		if (gen != NULL) {
+			perr_at(P, gen->line, gen->col, "Generator expression must be parenthesized");
+			break;
+		}
 	}
 	if (P->failed || expect_op(P, PO_RPAR) < 0) {
 		vdrop(&v);
@@ -1222,7 +1239,7 @@ primary(struct parser *P)
 
 			advance(P);
 			nt = cur(P);
-			if (nt->type != PT_NAME) {
+			if (nt->type != PT_NAME || py_is_keyword(nt->p, nt->n)) {
 				perr(P, "invalid syntax");
 				break;
 			}
@@ -1236,7 +1253,7 @@ primary(struct parser *P)
 		} else if (is_op(P, PO_LPAR)) {
 			if (enter(P) < 0)
 				break;
-			x = call_args(P, x);
+			x = call_args(P, x, 0);
 			P->depth--;
 		} else if (is_op(P, PO_LSQB)) {
 			if (enter(P) < 0)
@@ -1659,13 +1676,15 @@ dotted_name(struct parser *P)
 	const char *end;
 	struct py_node *x;
 
-	if (t->type != PT_NAME)
+	if (t->type != PT_NAME || py_is_keyword(t->p, t->n))
 		return perr(P, "invalid syntax");
 	x = mk(P, PY_ALIAS, t);
 	end = t->p + t->n;
 	advance(P);
-	while (is_op(P, PO_DOT) && peek(P, 1)->type == PT_NAME) {
+	while (is_op(P, PO_DOT)) {
 		advance(P);
+		if (cur(P)->type != PT_NAME || py_is_keyword(cur(P)->p, cur(P)->n))
+			return perr(P, "invalid syntax");
 		/* names may be separated by spaces ("a . b"): rebuild without them */
 		end = cur(P)->p + cur(P)->n;
 		advance(P);
@@ -1761,7 +1780,11 @@ from_stmt(struct parser *P)
 		struct py_node *a;
 
 		if (t->type != PT_NAME || py_is_keyword(t->p, t->n)) {
-			perr(P, paren ? "invalid syntax" : "trailing comma not allowed without surrounding parentheses");
+			/* CPython names the trailing comma only when the
+			 * statement ends right after it */
+			perr(P, !paren && v.n > 0 && (t->type == PT_NEWLINE || t->type == PT_END) ?
+			    "trailing comma not allowed without surrounding parentheses" :
+			    "invalid syntax");
 			break;
 		}
 		a = mk(P, PY_ALIAS, t);
@@ -2032,7 +2055,7 @@ classdef(struct parser *P, struct nvec *decos)
 	advance(P);
 	skip_type_params(P);
 	if (is_op(P, PO_LPAR)) {
-		struct py_node *c = call_args(P, x);
+		struct py_node *c = call_args(P, x, 1);
 		int i;
 		struct nvec v = { NULL, 0, 0 };
 
