@@ -109,19 +109,145 @@ reject_raw(struct pk_input *in, const char *raw, size_t n, long line, const char
 	return pk_reject_add(&in->rej, pk_reader_name(in->r), line, raw, n, why, err);
 }
 
-/* Line number of byte offset off in the document, counting from the last item. */
+/* Line of p in the document. Positions mostly grow, so counting goes on
+ * from the last one asked for. */
 static long
 doc_line(struct pk_input *in, const char *p)
 {
-	long line = in->rec.line > 0 ? in->rec.line : 1;
-	const char *q = in->rec.raw ? in->rec.raw : in->doc.p;
+	if (in->lnp == NULL || p < in->lnp) {
+		in->lnp = in->doc.p;
+		in->lnno = 1;
+	}
+	for (; in->lnp < p; in->lnp++)
+		if (*in->lnp == '\n')
+			in->lnno++;
+	return in->lnno;
+}
 
-	if (p < q)
-		q = in->doc.p, line = 1;
-	for (; q < p; q++)
-		if (*q == '\n')
-			line++;
-	return line;
+/* Is the first non-blank line after the first one a complete JSON value
+ * (NDJSON whose first line is broken), rather than the inside of a
+ * pretty-printed document? */
+static int
+next_line_is_value(const char *s, size_t n)
+{
+	const char *end = s + n, *p = memchr(s, '\n', n), *e;
+
+	while (p != NULL && p < end) {
+		p++;
+		e = memchr(p, '\n', (size_t)(end - p));
+		if (e == NULL)
+			e = end;
+		if (!blank(p, (size_t)(e - p)))
+			return pk_json_value(p, (size_t)(e - p), NULL, NULL) == 0;
+		p = e;
+	}
+	return 0;
+}
+
+/*
+ * Where the document after a broken one at off may start: the next line
+ * that opens a value in its first column, as every document of a
+ * concatenation of pretty-printed ones does (jq, Python, curl of a
+ * paginated API in a loop); else the end.
+ */
+static size_t
+doc_resync(const struct pk_buf *d, size_t off)
+{
+	const char *p = d->p + off, *end = d->p + d->len;
+
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		p++;
+		if (p < end && (*p == '{' || *p == '['))
+			return (size_t)(p - d->p);
+	}
+	return d->len;
+}
+
+/* The reason a broken document s[0..n) is rejected, with a line (and
+ * column) of the file instead of the scanner's byte offset. */
+static void
+doc_error(struct pk_input *in, const char *s, size_t n, char *why, size_t whyn)
+{
+	struct pk_err perr = PK_ERR_INIT;
+	const char *at, *p, *bol;
+	unsigned long long off;
+	size_t used;
+	long line;
+
+	if (pk_json_value_prefix(s, n, NULL, &used, &perr) == 0) {
+		snprintf(why, whyn, "invalid JSON document");	/* not reached */
+		return;
+	}
+	if (strcmp(perr.msg, "unexpected end of input") == 0) {
+		for (p = s + n; p > s && strchr(" \t\r\n", p[-1]) != NULL; p--)
+			;
+		snprintf(why, whyn, "truncated JSON document: unexpected end of input after line %ld",
+		    doc_line(in, p > s ? p - 1 : s));
+		return;
+	}
+	at = strstr(perr.msg, " at byte ");
+	if (at == NULL || (off = strtoull(at + 9, NULL, 10)) == 0 || off > n) {
+		snprintf(why, whyn, "invalid JSON document: %s", perr.msg);
+		return;
+	}
+	p = s + off - 1;
+	for (bol = p; bol > in->doc.p && bol[-1] != '\n'; bol--)
+		;
+	line = doc_line(in, p);
+	snprintf(why, whyn, "invalid JSON document: %.*s at line %ld, column %zu",
+	    (int)(at - perr.msg), perr.msg, line, (size_t)(p - bol) + 1);
+}
+
+/*
+ * The next document of the file into in->docarr/docpos: 1, 0 at the end,
+ * -1. A broken document (cut short by a failed download, or not JSON) is
+ * one rejected record holding its text up to where the next one starts.
+ */
+static int
+next_document(struct pk_input *in, struct pk_err *err)
+{
+	struct pk_jval v;
+	struct pk_jfield f;
+	size_t used, pos, start, stop, n;
+	char why[1200];
+
+	for (;;) {
+		start = in->docnext;
+		while (start < in->doc.len && strchr(" \t\r\n", in->doc.p[start]) != NULL)
+			start++;
+		in->docnext = start;
+		if (start >= in->doc.len)
+			return 0;
+		if (pk_json_value_prefix(in->doc.p + start, in->doc.len - start, &v, &used,
+		    NULL) == 0) {
+			in->docnext = start + used;
+			break;
+		}
+		stop = doc_resync(&in->doc, start);
+		for (n = stop - start; n > 0 && strchr(" \t\r\n", in->doc.p[start + n - 1]) != NULL; n--)
+			;
+		in->rej.read++;
+		in->rec.line = doc_line(in, in->doc.p + start);
+		doc_error(in, in->doc.p + start, n, why, sizeof why);
+		in->docnext = stop;
+		if (reject_raw(in, in->doc.p + start, n, doc_line(in, in->doc.p + start), why,
+		    err) != 0)
+			return -1;
+	}
+	in->docarr = v;
+	in->docpos = (size_t)-1;	/* one record (an object, or a value rejected) */
+	if (v.type == PK_J_ARR) {
+		in->docpos = 0;
+	} else if (v.type == PK_J_OBJ) {
+		pos = 0;
+		while (pk_jobj_next(&v, &pos, &f) > 0)
+			if (f.v.type == PK_J_ARR) {
+				in->docarr = f.v;
+				in->docpos = 0;
+				break;
+			}
+	}
+	return 1;
 }
 
 /* PK_IN_DOCUMENT: the first line is no complete JSON value, so read all. */
@@ -129,11 +255,8 @@ static int
 load_document(struct pk_input *in, const char *first, size_t n, struct pk_err *err)
 {
 	const char *line;
-	size_t len, pos;
+	size_t len, used;
 	int rc;
-	struct pk_jval v;
-	struct pk_jfield f;
-	struct pk_err perr = PK_ERR_INIT;
 
 	pk_buf_reset(&in->doc);
 	pk_buf_add(&in->doc, first, n);
@@ -146,9 +269,11 @@ load_document(struct pk_input *in, const char *first, size_t n, struct pk_err *e
 	}
 	if (rc < 0)
 		return -1;
-	if (pk_json_value(in->doc.p, in->doc.len, &v, &perr) != 0) {
-		/* Not one document either: read what was kept as NDJSON lines
-		 * again, so a broken first line is one rejected record. */
+	if (pk_json_value_prefix(in->doc.p, in->doc.len, NULL, &used, NULL) != 0 &&
+	    next_line_is_value(in->doc.p, in->doc.len)) {
+		/* Not a document: NDJSON whose first line is broken. Read
+		 * what was kept as lines again, so that line is one rejected
+		 * record and the others are records. */
 		char *name = pk_xstrdup(pk_reader_name(in->r));
 		struct pk_reader *mem;
 
@@ -162,31 +287,10 @@ load_document(struct pk_input *in, const char *first, size_t n, struct pk_err *e
 		in->nodoc = 1;
 		return 0;
 	}
-	in->docarr.type = PK_J_NONE;
-	if (v.type == PK_J_ARR) {
-		in->docarr = v;
-	} else if (v.type == PK_J_OBJ) {
-		pos = 0;
-		while (pk_jobj_next(&v, &pos, &f) > 0)
-			if (f.v.type == PK_J_ARR) {
-				in->docarr = f.v;
-				break;
-			}
-		if (in->docarr.type == PK_J_NONE) {
-			/* A single object document is one record. */
-			in->docarr = v;
-			in->docpos = (size_t)-1;
-			in->indoc = 1;
-			return 0;
-		}
-	} else {
-		return pk_err_set(err, PK_ERR_DATA, "%s: the JSON document holds no records",
-		    pk_reader_name(in->r));
-	}
-	in->docpos = 0;
+	in->docnext = 0;
+	in->docpos = (size_t)-2;	/* no document yet: next_doc_item reads one */
+	in->lnp = NULL;
 	in->indoc = 1;
-	in->rec.raw = NULL;
-	in->rec.line = 0;
 	return 0;
 }
 
@@ -194,14 +298,20 @@ static int
 next_doc_item(struct pk_input *in, const struct pk_rec **rec, struct pk_err *err)
 {
 	struct pk_jval item;
+	int rc;
 
 	for (;;) {
 		if (in->docpos == (size_t)-1) {
 			item = in->docarr;
 			in->docpos = (size_t)-2;
 		} else if (in->docpos == (size_t)-2 || pk_jarr_next(&in->docarr, &in->docpos, &item) <= 0) {
-			in->indoc = 0;
-			return 0;
+			in->docpos = (size_t)-2;
+			if ((rc = next_document(in, err)) <= 0) {
+				if (rc == 0)
+					in->indoc = 0;
+				return rc;
+			}
+			continue;
 		}
 		in->rec.line = doc_line(in, item.p);
 		in->rec.raw = item.p;

@@ -32,7 +32,8 @@ enum pk_input_flags {
 	PK_IN_LINES = 1 << 0,		/* raw lines: no JSON parse (doc is empty) */
 	PK_IN_HOLD_PARTIAL = 1 << 1,	/* a last line without '\n' is not returned (--state) */
 	PK_IN_DOCUMENT = 1 << 2		/* a file whose first line is no complete JSON value
-					   is one document; its items are the records */
+					   is a sequence of documents (one, or several
+					   concatenated); their items are the records */
 };
 
 struct pk_input {
@@ -66,15 +67,18 @@ struct pk_input {
 	struct pk_progress prog;
 	unsigned prog_tick;
 	struct pk_buf doc;	/* PK_IN_DOCUMENT: the whole file */
-	struct pk_jval docarr;
+	struct pk_jval docarr;	/* the items of the current document */
 	size_t docpos;
 	int indoc;
-	int nodoc;		/* this operand proved not to be one document */
+	int nodoc;		/* this operand proved not to be a document */
+	size_t docnext;		/* where the next document may start in doc */
+	const char *lnp;	/* line counting in doc: lnp is on line lnno */
+	long lnno;
 };
 
 #define PK_INPUT_INIT { NULL, NULL, 0, 0, 0, 0, 0, -1, 0, NULL, PK_REJECT_INIT, NULL, NULL, \
 	NULL, NULL, NULL, NULL, 0, { NULL, 0, NULL, 0, NULL, 0, 0, PK_JDOC_INIT }, 0, 0, PK_PROGRESS_INIT, 0, \
-	PK_BUF_INIT, { PK_J_NONE, 0, NULL, 0 }, 0, 0, 0 }
+	PK_BUF_INIT, { PK_J_NONE, 0, NULL, 0 }, 0, 0, 0, 0, NULL, 0 }
 
 /* Operands (borrowed; argv). n == 0 means stdin. */
 void pk_input_operands(struct pk_input *in, int n, char **paths);

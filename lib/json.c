@@ -581,6 +581,28 @@ pk_json_value(const char *s, size_t n, struct pk_jval *v, struct pk_err *err)
 	return 0;
 }
 
+int
+pk_json_value_prefix(const char *s, size_t n, struct pk_jval *v, size_t *used,
+    struct pk_err *err)
+{
+	struct scan sc;
+	struct pk_jval dummy;
+	ucp p, end = (ucp)s + n;
+
+	if (v == NULL)
+		v = &dummy;
+	sc.base = (ucp)s;
+	sc.end = end;
+	sc.max_depth = DEPTH_DEFAULT;
+	sc.err = err;
+	if ((p = skip_ws((ucp)s, end)) == end)
+		return fail_eof(&sc), -1;
+	if ((p = scan_value(&sc, p, 1, v)) == NULL)
+		return -1;
+	*used = (size_t)(p - (ucp)s);
+	return 0;
+}
+
 void
 pk_jdoc_release(struct pk_jdoc *doc)
 {

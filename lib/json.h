@@ -64,6 +64,12 @@ struct pk_jdoc {
 int pk_json_index(struct pk_jdoc *doc, const char *s, size_t n, struct pk_err *err);
 /* Validate any one JSON value filling v (NULL: only validate); 0 or -1 as above. */
 int pk_json_value(const char *s, size_t n, struct pk_jval *v, struct pk_err *err);
+/* The JSON value at the start of s[0..n) (leading whitespace allowed),
+ * followed by anything: 0 with *v and *used (bytes through its end), or -1
+ * as above (a value cut off by n is "unexpected end of input", or an
+ * unterminated string or invalid literal at its last bytes). */
+int pk_json_value_prefix(const char *s, size_t n, struct pk_jval *v, size_t *used,
+    struct pk_err *err);
 void pk_jdoc_release(struct pk_jdoc *doc);
 
 /* A compiled dotted path ("user.id"); segments are object keys. */

@@ -183,6 +183,35 @@ check() {
 	[ "$stderr" = "slareport: $((n + m)) read, $((n + m)) used, 0 rejected" ]
 }
 
+@test "slareport: pretty-printed pages concatenated by a paging loop are read page after page; a page cut short is one reject" {
+	pk-gen-airflow -s 9 --shape pretty >"$T/ti.json"
+	pk-gen-airflow -s 9 --shape pretty -w runs >"$T/runs.json"
+	# for p in 0 1 2; do curl .../taskInstances?offset=...; done >all.json
+	for p in 0 1 2; do
+		jq --argjson p "$p" '{task_instances: [.task_instances | _nwise(length / 3 | ceil)][$p], total_entries}' "$T/ti.json"
+	done >"$T/all.json"
+	[ "$(grep -c '^{' "$T/all.json")" -eq 3 ]
+	want=$(slareport $SLAS $NOW --runs "$T/runs.json" "$T/ti.json")
+	run -0 --separate-stderr slareport -v $SLAS $NOW --runs "$T/runs.json" "$T/all.json"
+	assert_output "$want"
+	n=$(grep -c '"task_id"' "$T/ti.json")
+	m=$(grep -c '"dag_run_id"' "$T/runs.json")
+	[ "$stderr" = "slareport: $((n + m)) read, $((n + m)) used, 0 rejected" ]
+	# the last download died after 14 lines: one reject with its line, the
+	# pages before it counted in full
+	jq '.' "$T/ti.json" | head -n 14 >"$T/cut.json"
+	cat "$T/all.json" "$T/cut.json" >"$T/all-cut.json"
+	first=$(($(wc -l <"$T/all.json") + 1))
+	run -0 --separate-stderr slareport $SLAS $NOW --runs "$T/runs.json" --reject "$T/rej.ndjson" "$T/all-cut.json"
+	assert_output "$want"
+	assert_equal "${stderr_lines[0]}" "slareport: $T/all-cut.json:$first: truncated JSON document: unexpected end of input after line $((first + 13))"
+	assert_equal "${stderr_lines[1]}" "slareport: $((n + m + 1)) read, $((n + m)) used, 1 rejected"
+	run -0 jq -r '.line, .error, (.raw + "\n" == $cut)' --rawfile cut "$T/cut.json" "$T/rej.ndjson"
+	assert_output "$first
+truncated JSON document: unexpected end of input after line $((first + 13))
+true"
+}
+
 @test "slareport: --by day and week, --since and --until match the reference" {
 	pk-gen-airflow -s 11 -w mixed >"$T/mixed.ndjson"
 	check "$T/mixed.ndjson" -- --by day

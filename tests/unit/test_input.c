@@ -229,6 +229,33 @@ test_document_fallback(void)
 }
 
 static void
+test_document_sequence(void)
+{
+	struct pk_input in = PK_INPUT_INIT;
+	struct pk_err err = PK_ERR_INIT;
+	struct pk_buf ids = PK_BUF_INIT;
+	char *paths[1];
+	int rc, n;
+	/* three pages from a paging loop: an array, an object, one cut short */
+	const char t[] = "[\n  {\"id\": \"a1\"}\n]\n{\n  \"items\": [\n    {\"id\": \"b1\"},\n"
+	    "    {\"id\": \"b2\"}\n  ]\n}\n{\n  \"items\": [\n    {\"id\": \"c1\"},\n";
+
+	paths[0] = put("seq.json", t, sizeof t - 1);
+	in.tool = "test";
+	in.quiet = 1;
+	in.flags = PK_IN_DOCUMENT;
+	pk_input_operands(&in, 1, paths);
+	n = drain(&in, &ids, &rc, &err);
+	is_int(rc, 0, "document sequence: ends cleanly (%s)", err.msg);
+	is_int(n, 3, "document sequence: the items of every document");
+	is_str(ids.p, "a1@seq.json:2 b1@seq.json:6 b2@seq.json:7 ", "document sequence: lines");
+	is_int(in.rej.read, 4, "document sequence: the cut-short document is read");
+	is_int(in.rej.rejected, 1, "document sequence: and rejected");
+	pk_input_close(&in, &err);
+	pk_buf_release(&ids);
+}
+
+static void
 test_hold_partial(void)
 {
 	struct pk_input in = PK_INPUT_INIT;
@@ -296,6 +323,7 @@ main(void)
 	test_csv();
 	test_document();
 	test_document_fallback();
+	test_document_sequence();
 	test_hold_partial();
 	test_envelope();
 	test_summary();
