@@ -200,3 +200,21 @@ teardown() {
 		[[ "$stderr" != *"rec/s"* ]]
 	done
 }
+
+@test "cli: a FIFO operand is read once, whole, as its writer sends it" {
+	for t in $(built_tools); do
+		args=$(record_args "$t") || continue
+		# shellcheck disable=SC2086
+		want=$("$t" $args "$TMP/ok.ndjson")
+		for i in 1 2 3; do
+			rm -f "$TMP/fifo"
+			mkfifo "$TMP/fifo"
+			cat "$TMP/ok.ndjson" >"$TMP/fifo" &
+			# shellcheck disable=SC2086
+			run -0 --separate-stderr timeout -s KILL 10 "$t" $args "$TMP/fifo"
+			assert_output "$want"
+			wait
+		done
+	done
+}
+

@@ -254,13 +254,28 @@ head_hash(int fd, uint64_t len)
 	return pk_hash64(buf, (size_t)len, 0);
 }
 
+/*
+ * Open path only when it is a regular file. Opening a FIFO to look at it
+ * would take the writer's data (or block until a writer comes) and then
+ * drop it, so the reader that follows would wait for ever.
+ */
+static int
+open_regular(const char *path)
+{
+	struct stat st;
+
+	if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return -1;
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
 void
 wa_pos_ident(struct inpos *pos)
 {
 	struct stat st;
 	int fd;
 
-	if (strcmp(pos->path, "-") == 0 || (fd = open(pos->path, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = open_regular(pos->path)) < 0)
 		return;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 		pos->dev = (uint64_t)st.st_dev;
@@ -283,7 +298,7 @@ is_plain_regular(const char *path, uint64_t *size)
 	int fd, ok = 0;
 	ssize_t n;
 
-	if (strcmp(path, "-") == 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = open_regular(path)) < 0)
 		return 0;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 		n = pread(fd, m, 4, 0);
@@ -324,9 +339,7 @@ resume_point(struct wa *wa, size_t k)
 
 	if (!p->known || p->off == 0)
 		goto start;
-	if (strcmp(p->path, "-") == 0)
-		goto start;
-	if ((fd = open(p->path, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = open_regular(p->path)) < 0)
 		goto start;	/* the open error is reported by the reader */
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
