@@ -15,6 +15,7 @@
 
 #include "lib/buf.h"
 #include "lib/input.h"
+#include "lib/reader.h"
 #include "lib/time.h"
 
 static volatile sig_atomic_t got_signal;
@@ -49,6 +50,7 @@ install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_DFL);
+	pk_reader_set_stop(pk_cli_interrupted);
 }
 
 static size_t

@@ -363,8 +363,13 @@ pk_input_next(struct pk_input *in, const struct pk_rec **rec, struct pk_err *err
 				end_progress(in);
 				return 0;
 			}
-			if (open_next(in, err) != 0)
+			if (open_next(in, err) != 0) {
+				if (pk_cli_interrupted()) {	/* waiting for a FIFO's writer */
+					end_progress(in);
+					return 0;
+				}
 				return -1;
+			}
 		}
 		if (in->indoc) {
 			rc = next_doc_item(in, rec, err);

@@ -67,7 +67,28 @@ struct pk_reader {
 
 	void (*on_wait)(void *arg);
 	void *wait_arg;
+	int stopped;		/* a signal ended the input (pk_reader_set_stop) */
 };
+
+static int (*stop_fn)(void);
+
+void
+pk_reader_set_stop(int (*stop)(void))
+{
+	stop_fn = stop;
+}
+
+int
+pk_reader_stopped(const struct pk_reader *r)
+{
+	return r->stopped;
+}
+
+static int
+should_stop(void)
+{
+	return stop_fn != NULL && stop_fn();
+}
 
 static struct pk_reader *
 reader_new(const char *name, size_t max_line)
@@ -112,8 +133,13 @@ read_fd(struct pk_reader *r, void *dst, size_t n)
 			r->on_wait(r->wait_arg);
 	}
 	while ((got = read(r->fd, dst, n)) < 0) {
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			if (should_stop()) {
+				r->stopped = 1;
+				return 0;
+			}
 			continue;
+		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			break;
 		/* A non-blocking stdin (left so by another program): wait
@@ -121,7 +147,10 @@ read_fd(struct pk_reader *r, void *dst, size_t n)
 		pfd.fd = r->fd;
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		(void)poll(&pfd, 1, -1);
+		if (poll(&pfd, 1, -1) < 0 && errno == EINTR && should_stop()) {
+			r->stopped = 1;
+			return 0;
+		}
 	}
 	if (got > 0)
 		r->raw_read += (uint64_t)got;
@@ -260,7 +289,7 @@ fill_zstd(struct pk_reader *r, struct pk_err *err)
 			return -1;
 		/* Between frames with nothing left: done. (A call here would
 		 * start a new frame and ask for its header.) */
-		if (rc == 0 && r->zret == 0)
+		if (rc == 0 && (r->zret == 0 || r->stopped))
 			return 0;
 		in.src = r->raw + r->rpos;
 		in.size = r->rlen - r->rpos;
@@ -299,6 +328,8 @@ fill_gzip(struct pk_reader *r, struct pk_err *err)
 	for (;;) {
 		if (raw_refill(r, err) < 0)
 			return -1;
+		if (r->stopped && r->rpos == r->rlen)
+			return 0;
 		if (r->member_done) {
 			if (r->rpos == r->rlen)
 				return 0;	/* raw_refill saw the end */
@@ -461,7 +492,8 @@ pk_reader_next(struct pk_reader *r, const char **line, size_t *len, struct pk_er
 		if (n > r->max_line)
 			return overlong(r, line, len, err);
 		if (r->eof) {
-			if (n == 0) {
+			/* Stopped by a signal: the unfinished line is no record. */
+			if (n == 0 || r->stopped) {
 				r->start = r->end = r->scan = 0;
 				return 0;
 			}
@@ -532,8 +564,8 @@ pk_reader_open(const char *path, size_t max_line, struct pk_err *err)
 	if (path == NULL || strcmp(path, "-") == 0)
 		return open_fd("<stdin>", STDIN_FILENO, 0, max_line, err);
 	do
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	while (fd < 0 && errno == EINTR);
+		fd = open(path, O_RDONLY | O_CLOEXEC);	/* a FIFO waits for a writer */
+	while (fd < 0 && errno == EINTR && !should_stop());
 	if (fd < 0) {
 		pk_err_errno(err, PK_ERR_IO, "%s", path);
 		return NULL;

@@ -79,6 +79,16 @@ void pk_reader_ident(const struct pk_reader *r, dev_t *dev, ino_t *ino);
  * hand on what is batched, since nothing more may come for a while.
  */
 void pk_reader_on_wait(struct pk_reader *r, void (*fn)(void *arg), void *arg);
+/*
+ * For every reader of the process: when a read or open that waits (a
+ * pipe, a FIFO, a terminal) is interrupted by a signal and stop() says so
+ * (SIGINT, SIGTERM), the input ends there, as at its end but without the
+ * unfinished last line; an open so interrupted fails (IO). Other signals
+ * (SIGCHLD) are waited through.
+ */
+void pk_reader_set_stop(int (*stop)(void));
+/* Whether r ended because of stop(). */
+int pk_reader_stopped(const struct pk_reader *r);
 void pk_reader_free(struct pk_reader *r);
 
 #endif

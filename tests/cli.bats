@@ -218,3 +218,46 @@ teardown() {
 	done
 }
 
+@test "cli: SIGTERM while waiting for input (a pipe, a FIFO without a writer) ends the run at once, output flushed, 143" {
+	for t in $(built_tools); do
+		args=$(record_args "$t") || continue
+		# shellcheck disable=SC2086
+		want=$(head -n 1 "$TMP/ok.ndjson" | "$t" $args)
+		# one record, then a writer that stays silent, the next line half sent
+		rm -f "$TMP/fifo"
+		mkfifo "$TMP/fifo"
+		{ head -n 1 "$TMP/ok.ndjson"; printf '{"id":"b"'; exec sleep 20; } >"$TMP/fifo" 3>&- &
+		w=$!
+		# shellcheck disable=SC2086
+		timeout -s KILL 15 "$t" $args "$TMP/fifo" >"$TMP/out" 2>"$TMP/err" &
+		p=$!
+		sleep 1
+		start=$SECONDS
+		kill -TERM "$p"
+		rc=0
+		wait "$p" || rc=$?
+		kill "$w" 2>/dev/null || true
+		wait "$w" 2>/dev/null || true
+		[ "$rc" -eq 143 ] || { echo "$t: exit $rc after $((SECONDS - start)) s"; return 1; }
+		[ $((SECONDS - start)) -le 3 ]
+		# the half line is no record: nothing rejected (dlqreplay holds
+		# what it read while its input waits, and counts it unfinished)
+		if [ "$t" = dlqreplay ]; then
+			[[ "$(cat "$TMP/err")" == *", 0 rejected, 1 unfinished (interrupted)" ]]
+		else
+			assert_equal "$(cat "$TMP/out")" "$want"
+			[ ! -s "$TMP/err" ]
+		fi
+		# no writer at all: the open waits, the signal ends it
+		rm -f "$TMP/fifo"
+		mkfifo "$TMP/fifo"
+		# shellcheck disable=SC2086
+		timeout -s KILL 15 "$t" $args "$TMP/fifo" >"$TMP/out" 2>"$TMP/err" &
+		p=$!
+		sleep 0.5
+		kill -INT "$p"
+		rc=0
+		wait "$p" || rc=$?
+		[ "$rc" -eq 130 ] || { echo "$t: no writer: exit $rc: $(cat "$TMP/err")"; return 1; }
+	done
+}

@@ -1100,7 +1100,7 @@ wa_run(struct wa *wa, struct pk_err *err)
 		}
 		r = pk_reader_open(p->path, wa->max_line, err);
 		if (r == NULL) {
-			rc = -1;
+			rc = pk_cli_interrupted() ? 0 : -1;	/* a FIFO without a writer */
 			break;
 		}
 		if (csv) {
