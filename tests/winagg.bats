@@ -495,3 +495,19 @@ for i in range(20000):
 	run -2 --separate-stderr winagg -T ts --tumble 1m -a count --state "$T/st3" -O "$T/no/such" "$T/in.ndjson"
 	[ "${stderr_lines[0]}" = "winagg: -O '$T/no/such' is not a directory" ]
 }
+
+@test "winagg: --max-errors stops with exit 3 and still prints the summary line before the reason, sequential or parallel" {
+	printf '%s\n' '{"id":"a","ts":"2026-11-25T10:00:01Z"}' 'bad' 'worse' '{"id":"b","ts":"2026-11-25T10:00:02Z"}' >"$T/m.ndjson"
+	run -3 --separate-stderr winagg -T ts --tumble 1m -a count --max-errors 1 "$T/m.ndjson"
+	[ -z "$output" ]
+	assert_equal "$stderr" "winagg: $T/m.ndjson:2: not a JSON object
+winagg: $T/m.ndjson:3: not a JSON object
+winagg: 3 read, 1 used, 2 rejected, 0 late
+winagg: too many rejected records (--max-errors 1)"
+	run -3 --separate-stderr winagg -q -T ts --tumble 1m -a count --max-errors 1 "$T/m.ndjson"
+	assert_equal "$stderr" "winagg: too many rejected records (--max-errors 1)"
+	# a big file is parsed in parallel: the summary is there too
+	run -3 --separate-stderr winagg -j 4 -T ts --tumble 1m -a count --max-errors 0 "$GEN/200k.ndjson"
+	assert_equal "${stderr_lines[-1]}" "winagg: too many rejected records (--max-errors 0)"
+	[[ "${stderr_lines[-2]}" =~ ^winagg:\ [0-9]+\ read,\ [0-9]+\ used,\ [1-9][0-9]*\ rejected,\ [0-9]+\ late$ ]]
+}

@@ -103,6 +103,25 @@ parse_groups(struct pk_cli *cli, struct wa *wa, const char *spec)
 	}
 }
 
+/*
+ * A fatal error while reading. A run stopped by --max-errors (exit 3)
+ * still prints the summary line, what was read, used, rejected and late,
+ * before the reason, as the other tools do.
+ */
+static void
+die_reading(const struct pk_cli *cli, const struct pk_input *in, const struct pk_err *err)
+{
+	if (err->kind == PK_ERR_DATA && !cli->quiet && in->rej.max_errors >= 0 &&
+	    in->rej.rejected > (uint64_t)in->rej.max_errors) {
+		struct pk_buf b = PK_BUF_INIT;
+
+		pk_reject_summary(&in->rej, &b);
+		fprintf(stderr, "%s\n", b.p);
+		pk_buf_release(&b);
+	}
+	pk_die(cli, err);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -378,14 +397,14 @@ main(int argc, char *argv[])
 
 	if (wa.kafka) {
 		if (wa_kafka_run(&wa, &err) != 0)
-			pk_die(&cli, &err);
+			die_reading(&cli, &in, &err);
 		if (pk_envlog_close(&wa.late, &err) != 0)
 			pk_die(&cli, &err);
 		goto done;
 	}
 	rc = wa_run(&wa, &err);
 	if (rc != 0)
-		pk_die(&cli, &err);
+		die_reading(&cli, &in, &err);
 
 	/* End of the run: close what is due, write, then save the state. */
 	if (wa.state_path == NULL) {
