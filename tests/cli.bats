@@ -61,8 +61,9 @@ teardown() {
 			case $a in --*) l=$a ;; *) l=$b ;; esac
 			[[ "$output" == *"$l"* ]] || { echo "$t --help lacks $l"; return 1; }
 		done < <("$t" --list-options)
-		# fits a terminal
-		[ "$(printf '%s\n' "$output" | awk '{ if (length($0) > 100) n++ } END { print n + 0 }')" -eq 0 ]
+		# fits a terminal of 80 columns
+		run -0 awk '{ if (length($0) > 80) print FILENAME ": " $0 }' <<<"$output"
+		[ -z "$output" ] || { echo "$t --help: lines over 80 columns:"; echo "$output"; return 1; }
 	done
 }
 

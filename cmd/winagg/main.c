@@ -30,7 +30,7 @@ static const struct pk_opt options[] = {
 	{ OPT_OFFSET, "offset", PK_ARG_REQUIRED, "D", "align windows to the epoch + D (may be -D)" },
 	{ 'g', "group", PK_ARG_REQUIRED, "FIELDS", "group by these fields (comma-separated)" },
 	{ OPT_MISSING, "missing", PK_ARG_REQUIRED, "null|reject", "a missing group field: null group or reject (default)" },
-	{ 'a', "agg", PK_ARG_REQUIRED, "AGGS", "count,sum:f,min:f,max:f,avg:f,first:f,last:f,distinct:f,pNN:f" },
+	{ 'a', "agg", PK_ARG_REQUIRED, "AGGS", "aggregates, comma-separated: count, sum:f, min:f, max:f, avg:f, first:f, last:f, distinct:f, pNN:f" },
 	{ OPT_AS, "as", PK_ARG_REQUIRED, "OLD=NEW", "rename an output field (repeatable)" },
 	{ OPT_HLL, "hll-precision", PK_ARG_REQUIRED, "P", "HyperLogLog precision 4..18 (default 14)" },
 	{ OPT_QERR, "quantile-error", PK_ARG_REQUIRED, "A", "DDSketch relative error (default 0.01)" },
