@@ -272,10 +272,11 @@ format_known(const char *formats, const char *f)
 }
 
 static void
-exit_ok(void)
+exit_ok(const struct pk_cli *cli)
 {
 	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
-		fprintf(stderr, "pipekit: write error on standard output: %s\n", strerror(errno));
+		fprintf(stderr, "%s: write error on standard output: %s\n", cli->prog,
+		    strerror(errno));
 		exit(4);
 	}
 	exit(0);
@@ -327,15 +328,15 @@ pk_cli_getopt(struct pk_cli *cli, int argc, char *argv[])
 	switch (c) {
 	case 'h':
 		pk_cli_help(cli);
-		exit_ok();
+		exit_ok(cli);
 		break;
 	case 'V':
 		printf("%s (pipekit) %s\n", cli->prog, PK_VERSION);
-		exit_ok();
+		exit_ok(cli);
 		break;
 	case PK_OPT_LIST_OPTIONS:
 		list_options(cli);
-		exit_ok();
+		exit_ok(cli);
 		break;
 	}
 	return c;

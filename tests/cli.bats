@@ -128,6 +128,15 @@ teardown() {
 	done
 }
 
+@test "cli: --help and --version on a full disk are exit 4 with the program's name" {
+	for t in $(built_tools); do
+		for o in --help --version --list-options; do
+			run -4 --separate-stderr bash -c "$t $o >/dev/full"
+			assert_equal "$stderr" "$t: write error on standard output: No space left on device"
+		done
+	done
+}
+
 @test "cli: a closed pipe ends the program quietly" {
 	seq 1 200000 | awk '{ printf "{\"id\":\"k%d\",\"ts\":%d}\n", $1, 1764064800 + $1 }' >"$TMP/big.ndjson"
 	for t in $(built_tools); do
