@@ -612,6 +612,12 @@ pk_reader_name(const struct pk_reader *r)
 	return r->name;
 }
 
+int
+pk_reader_fd(const struct pk_reader *r)
+{
+	return r->fd;
+}
+
 long
 pk_reader_lineno(const struct pk_reader *r)
 {

@@ -53,6 +53,8 @@ struct pk_reader *pk_reader_open_mem(const char *name, const void *data, size_t 
 int pk_reader_next(struct pk_reader *r, const char **line, size_t *len, struct pk_err *err);
 
 const char *pk_reader_name(const struct pk_reader *r);	/* borrowed */
+/* The descriptor read from (-1 for memory), to poll with the on_wait hook. */
+int pk_reader_fd(const struct pk_reader *r);
 /* Number of the line last returned (1-based). */
 long pk_reader_lineno(const struct pk_reader *r);
 /* Decompressed bytes consumed up to and including the last returned line's '\n'

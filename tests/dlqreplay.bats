@@ -171,6 +171,42 @@ Try 'dlqreplay --help'." ]
 	[ "$(printf '%s\n' "$output" | sort | tr '\n' ' ')" = ' {"region":"eu","n":2} eu|ann {"region":"eu","user":"ann","n":1} us|2.50 {"region":"us","user":2.50,"n":3} ' ]
 }
 
+# Waits up to 10 s for file $1 to hold $2 lines.
+wait_lines() {
+	local i
+	for i in $(seq 100); do
+		[ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "$1 holds $(wc -l <"$1" 2>/dev/null || echo 0) lines, not $2, after 10 s"
+	return 1
+}
+
+@test "dlqreplay: a record read from a pipe is replayed while the pipe is silent, not when the next line comes" {
+	mkfifo "$T/in"
+	dlqreplay -q --exec "cat >>'$T/out'" --ledger "$T/led" <"$T/in" &
+	pid=$!
+	exec {w}>"$T/in"
+	echo '{"n":1}' >&"$w"
+	wait_lines "$T/out" 1
+	wait_lines "$T/led" 1	# and its success is in the ledger
+	echo '{"n":2}' >&"$w"
+	exec {w}>&-
+	wait "$pid"
+	[ "$(cat "$T/out")" = '{"n":1}
+{"n":2}' ]
+	# stdout is flushed before waiting for more
+	mkfifo "$T/in2"
+	dlqreplay -q <"$T/in2" >"$T/out2" &
+	pid=$!
+	exec {w}>"$T/in2"
+	echo '{"n":3}' >&"$w"
+	wait_lines "$T/out2" 1
+	exec {w}>&-
+	wait "$pid"
+	[ "$(cat "$T/out2")" = '{"n":3}' ]
+}
+
 @test "dlqreplay: usage errors" {
 	run -2 --separate-stderr dlqreplay --exec true -t x -b 127.0.0.1:1
 	[ "${stderr_lines[0]}" = "dlqreplay: --exec and -t are two targets: choose one" ]

@@ -1563,6 +1563,55 @@ sync_ledger(struct R *r)
 		die(r, &err);
 }
 
+/*
+ * The input (a pipe, a FIFO, a terminal) has nothing more for now: drive
+ * what was read to its outcome while waiting, instead of leaving it queued
+ * until the next line comes (tail -f rejects.ndjson | dlqreplay ...).
+ * Returns as soon as the input has data again, or nothing is left to do;
+ * a retry's backoff keeps the loop here only while the input is silent.
+ */
+static void
+on_input_wait(void *arg)
+{
+	struct R *r = arg;
+	struct pk_reader *rd = pk_input_reader(r->in);
+	struct pk_err err = PK_ERR_INIT;
+	struct pollfd pfd;
+
+	pfd.fd = rd != NULL ? pk_reader_fd(rd) : -1;
+	pfd.events = POLLIN;
+	while (!pk_cli_interrupted() && (r->pending > 0 || r->active > 0 || r->held > 0)) {
+		int64_t wake = schedule(r);
+
+		sync_ledger(r);
+		if (wake > 10 * 1000000)
+			wake = 10 * 1000000;	/* look at the input every 10 ms */
+		switch (r->target) {
+		case T_EXEC:
+			wait_exec(r, wake);
+			break;
+		case T_TOPIC:
+			wait_topic(r, wake);
+			break;
+		case T_STDOUT:
+			if (wake > 0 && wake != INT64_MAX) {
+				struct timespec ts = { 0, (long)wake };
+
+				nanosleep(&ts, NULL);
+			}
+			break;
+		}
+		sync_ledger(r);
+		compact(r, 0);
+		pfd.revents = 0;
+		if (pfd.fd < 0 || poll(&pfd, 1, 0) != 0)
+			break;
+	}
+	/* What went to stdout reaches the next program before we wait. */
+	if (r->target == T_STDOUT && pk_writer_flush(r->cli->out, &err) < 0)
+		die(r, &err);
+}
+
 /* --- setup ------------------------------------------------------------------- */
 
 static void
@@ -1877,8 +1926,13 @@ main(int argc, char *argv[])
 		sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
 		sigaction(SIGCHLD, &sa, NULL);
 	}
-	if (r->group == NULL)
+	if (r->group == NULL) {
+		if (!r->dry_run) {
+			in.on_wait = on_input_wait;
+			in.wait_arg = r;
+		}
 		pk_input_operands(&in, argc, argv);
+	}
 
 	lookahead = (size_t)r->jobs + 64;
 	r->qcap = lookahead + 16;
