@@ -760,6 +760,11 @@ $F/rules/dc305.py:13:1: DC305 DAG 'decorated' leaves catchup implicit: Airflow 2
 EOF
 }
 
+@test "dagcheck: DC305 not for schedules without time-based runs (None, @once, @continuous, datasets)" {
+	run -0 dagcheck --no-config --select DC305 $F/rules/dc305_untimed.py
+	assert_output "$F/rules/dc305_untimed.py:34:6: DC305 DAG 'cron' leaves catchup implicit: Airflow 2 defaults to True, Airflow 3 to False (set catchup= explicitly)"
+}
+
 @test "dagcheck: DC306 no schedule; not schedule=None or schedule_interval" {
 	run -0 dagcheck --no-config --select DC306 tests/fixtures/dagcheck/rules/dc306.py
 	assert_output - <<EOF

@@ -246,20 +246,79 @@ dc_check_parse_time(struct dc_ctx *ctx, const struct dc_model *m)
 
 /* ---- DAG arguments ------------------------------------------------------------ */
 
+/* An asset (dataset) condition: Asset("x"), Dataset("x"), AssetAll/AssetAny,
+ * DatasetAll/DatasetAny, an alias, or `a | b` / `a & b` of them. */
+static int
+asset_expr(const struct dc_model *m, const struct py_node *x, struct pk_buf *q, int depth)
+{
+	static const char *const names[] = { "Asset", "Dataset", "AssetAll", "AssetAny",
+		"DatasetAll", "DatasetAny", "AssetAlias", "DatasetAlias", NULL };
+	const char *dot;
+	int i;
+
+	if (x == NULL || depth > 50)
+		return 0;
+	if (x->kind == PY_BINOP && (x->op == PO_VBAR || x->op == PO_AMPER))
+		return asset_expr(m, x->a, q, depth + 1) && asset_expr(m, x->b, q, depth + 1);
+	if (x->kind != PY_CALL || !dc_qualname(m, x->a, q))
+		return 0;
+	dot = strrchr(q->p, '.');
+	dot = dot ? dot + 1 : q->p;
+	for (i = 0; names[i]; i++)
+		if (strcmp(dot, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * 1 when the schedule is known to make no time-based runs, so catchup has
+ * nothing to do: None (NullTimetable), "@once" (OnceTimetable runs once at
+ * start_date "regardless of catchup or not", airflow/timetables/simple.py),
+ * "@continuous" (ContinuousTimetable never reads restriction.catchup), and
+ * assets or datasets (a list of them, or an Asset/Dataset condition: runs
+ * are made by asset events, DatasetTriggeredTimetable/AssetTriggeredTimetable).
+ * DatasetOrTimeSchedule/AssetOrTimeSchedule has a timetable, so it is not.
+ */
+static int
+no_time_schedule(const struct dc_model *m, const struct dc_dag *d, struct pk_buf *q)
+{
+	const char *names[] = { "schedule", "schedule_interval" };
+	int i, k;
+
+	for (i = 0; i < 2; i++) {
+		const struct dc_val *v = dc_kw_get(&d->kw, names[i]);
+		const struct py_node *node = NULL;
+
+		if (v == NULL)
+			continue;
+		if (v->kind == DV_NONE || v->kind == DV_LIST || v->kind == DV_TUPLE || v->kind == DV_SET)
+			return 1;
+		if (v->kind == DV_STR)
+			return strcmp(v->s, "@once") == 0 || strcmp(v->s, "@continuous") == 0;
+		for (k = 0; k < d->kw.n; k++)
+			if (d->kw.v[k].name && strcmp(d->kw.v[k].name, names[i]) == 0)
+				node = d->kw.v[k].node;
+		return asset_expr(m, node, q, 0) || asset_expr(m, v->node, q, 0);
+	}
+	return 0;
+}
+
 void
 dc_check_catchup(struct dc_ctx *ctx, const struct dc_model *m)
 {
+	struct pk_buf q = PK_BUF_INIT;
 	int i;
 
 	for (i = 0; i < m->ndags; i++) {
 		const struct dc_dag *d = m->dags[i];
 
-		if (dc_kw_get(&d->kw, "catchup") != NULL)
+		if (dc_kw_get(&d->kw, "catchup") != NULL || no_time_schedule(m, d, &q))
 			continue;
 		dc_report(ctx, "DC305", d->line, d->col, d->id, NULL,
 		    "DAG '%s' leaves catchup implicit: Airflow 2 defaults to True, Airflow 3 to False "
 		    "(set catchup= explicitly)", rel_did(d));
 	}
+	pk_buf_release(&q);
 }
 
 void
