@@ -752,6 +752,24 @@ $F/rules/dc304.py:14:39: DC304 task_id is computed at parse time by uuid4(), so 
 EOF
 }
 
+@test "dagcheck: DC301 and the policy rules skip ExternalTaskMarker, an EmptyOperator that never runs" {
+	cat >$TMP/marker.py <<'PY'
+import pendulum
+from airflow import DAG
+from airflow.operators.bash import BashOperator
+from airflow.sensors.external_task import ExternalTaskMarker
+
+with DAG("upstream", schedule="@daily", catchup=False, start_date=pendulum.datetime(2024, 1, 1),
+         default_args={"execution_timeout": 600}) as dag:
+    load = BashOperator(task_id="load", bash_command="load.sh", retries=2, owner="data-eng")
+    mark = ExternalTaskMarker(task_id="mark", external_dag_id="downstream", external_task_id="wait")
+    plain = BashOperator(task_id="plain", bash_command="x", owner="data-eng")
+    load >> mark
+PY
+	run -0 dagcheck --no-config --known-dags /dev/null --select DC3 --require owner,execution_timeout $TMP/marker.py
+	assert_output "$TMP/marker.py:10:13: DC301 task 'plain' has no retries (neither the task, its groups nor the DAG's default_args set retries)"
+}
+
 @test "dagcheck: DC305 implicit catchup, also for @dag; not when catchup is given" {
 	run -0 dagcheck --no-config --select DC305 tests/fixtures/dagcheck/rules/dc305.py
 	assert_output - <<EOF

@@ -76,7 +76,7 @@ int dc_templated(const char *s);
 /* Seconds of a duration-like value (timedelta, int, float); -1 unknown. */
 double dc_seconds(const struct dc_val *v);
 
-/* A task that does no work (EmptyOperator, DummyOperator). */
+/* A task that does no work (EmptyOperator, DummyOperator, ExternalTaskMarker). */
 int dc_task_is_noop(const struct dc_task *t);
 
 #endif

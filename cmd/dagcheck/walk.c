@@ -365,8 +365,15 @@ dc_seconds(const struct dc_val *v)
 	return -1;
 }
 
+/*
+ * ExternalTaskMarker is a subclass of EmptyOperator (airflow/sensors/external_task.py,
+ * providers/standard/sensors/external_task.py: "class ExternalTaskMarker(EmptyOperator)"),
+ * so the scheduler marks it successful without running it, like EmptyOperator.
+ */
 int
 dc_task_is_noop(const struct dc_task *t)
 {
+	if (t->flags & DT_EXT_MARKER)
+		return 1;
 	return t->op && (strcmp(t->op, "EmptyOperator") == 0 || strcmp(t->op, "DummyOperator") == 0);
 }
