@@ -870,6 +870,24 @@ $F/rules/dc502.py:24:91: DC502 template variable 'nope' is not in Airflow's cont
 EOF
 }
 
+@test "dagcheck: DC502 names bound by {% with a = ..., b = ... %} are the template's own" {
+	cat >$TMP/with.py <<'PY'
+import pendulum
+from airflow import DAG
+from airflow.providers.common.sql.operators.sql import SQLExecuteQueryOperator
+
+with DAG("with_tag", schedule=None, catchup=False, start_date=pendulum.datetime(2024, 1, 1)) as dag:
+    SQLExecuteQueryOperator(
+        task_id="load",
+        conn_id="dw",
+        sql="{% with day = ds, tbl = params.get('table', 'x'), n = dict(b=1) %}"
+            "INSERT INTO {{ tbl }} SELECT {{ n }} WHERE ds = '{{ day }}' AND k = {{ b }}{% endwith %}",
+    )
+PY
+	run -0 dagcheck --no-config --select DC5 $TMP/with.py
+	assert_output "$TMP/with.py:9:13: DC502 template variable 'b' is not in Airflow's context, params or user_defined_macros"
+}
+
 @test "dagcheck: DC601-DC603 Variable.get, requests, open and pandas at import time (also in a factory); not in @task or __main__" {
 	run -0 dagcheck --no-config --select DC6 tests/fixtures/dagcheck/rules/dc6xx.py
 	assert_output - <<EOF

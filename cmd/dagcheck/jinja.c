@@ -405,6 +405,55 @@ trim(const char *s, size_t *a, size_t *b)
 		(*b)--;
 }
 
+/*
+ * {% with a = 1, b = x | f(1, 2) %}: each name before a top-level '=' (not
+ * '==') that starts the tag or follows a top-level ',' is a local, as
+ * Jinja's parse_with reads them (jinja2/parser.py).
+ */
+static void
+with_locals(struct jx *J, size_t a, size_t b)
+{
+	const char *s = J->s;
+	size_t i = a;
+	int depth = 0, at_start = 1;
+
+	while (i < b) {
+		char c = s[i];
+
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			i++;
+			continue;
+		}
+		if (c == '\'' || c == '"') {
+			i++;
+			while (i < b && s[i] != c)
+				i += s[i] == '\\' ? 2 : 1;
+			i++;
+			at_start = 0;
+			continue;
+		}
+		if (depth == 0 && at_start && ident_start(c)) {
+			size_t k = i, e;
+
+			while (i < b && ident_char(s[i]))
+				i++;
+			e = i;
+			while (i < b && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+				i++;
+			if (i < b && s[i] == '=' && (i + 1 >= b || s[i + 1] != '='))
+				add_local(J, s + k, e - k);
+			at_start = 0;
+			continue;
+		}
+		if (c == '(' || c == '[' || c == '{')
+			depth++;
+		else if ((c == ')' || c == ']' || c == '}') && depth > 0)
+			depth--;
+		at_start = depth == 0 && c == ',';
+		i++;
+	}
+}
+
 /* Offset of `kw` as a whole word in s[a..b), or b. */
 static size_t
 word_at(const char *s, size_t a, size_t b, const char *kw)
@@ -552,23 +601,7 @@ scan(struct jx *J, int pass)
 						if (as < b)
 							locals_in(J, as + (te - a == 6 ? 2 : 6), b);
 					} else if (te - a == 4 && memcmp(s + a, "with", 4) == 0) {
-						size_t k = rest;
-
-						while (k < b) {
-							size_t e = k;
-
-							while (e < b && ident_char(s[e]))
-								e++;
-							if (e > k && ident_start(s[k]))
-								add_local(J, s + k, e - k);
-							k = word_at(s, e, b, ",");
-							while (k < b && !ident_start(s[k]))
-								k++;
-							if (k >= b)
-								break;
-							if (memchr(s + k, ',', b - k) == NULL && memchr(s + k, '=', b - k) == NULL)
-								break;
-						}
+						with_locals(J, rest, b);
 					}
 				} else {
 					/* names read by the tag's expressions */
