@@ -404,6 +404,17 @@ EOF
 	assert_output ""
 }
 
+@test "dagcheck: DC108 reads \w as Python does: non-ASCII letters and numbers pass; punctuation, spaces, emoji and combining marks do not" {
+	run -1 dagcheck --no-config --select DC108 $F/rules/dc108_unicode.py
+	assert_output - <<EOF
+$F/rules/dc108_unicode.py:8:5: DC108 task_id 'customer’s_orders' has characters other than letters, digits, '_', '.' and '-'
+$F/rules/dc108_unicode.py:9:5: DC108 task_id 'load—s3' has characters other than letters, digits, '_', '.' and '-'
+$F/rules/dc108_unicode.py:10:5: DC108 task_id 'load s3' has characters other than letters, digits, '_', '.' and '-'
+$F/rules/dc108_unicode.py:11:5: DC108 task_id 'rocket🚀' has characters other than letters, digits, '_', '.' and '-'
+$F/rules/dc108_unicode.py:12:5: DC108 task_id 'été' has characters other than letters, digits, '_', '.' and '-'
+EOF
+}
+
 @test "dagcheck: DC109 chain of unequal lists and list >> list; equal lists are fine" {
 	run -1 dagcheck $F/rules/dc109.py
 	assert_line "$F/rules/dc109.py:7:5: DC109 chain() of lists with unequal lengths (2 and 1)"

@@ -236,6 +236,24 @@ utf8_char(const char *s, size_t n, unsigned *cp)
 	return v > 0x10FFFF ? 0 : len;
 }
 
+size_t
+py_word_char(const char *s, size_t n)
+{
+	unsigned char c;
+	unsigned cp;
+	size_t len;
+
+	if (n == 0)
+		return 0;
+	c = (unsigned char)s[0];
+	if (c < 0x80)
+		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '_';
+	if ((len = utf8_char(s, n, &cp)) == 0)
+		return 0;
+	return in_ranges(py_word, sizeof py_word / sizeof py_word[0], cp) ? len : 0;
+}
+
 /*
  * A name with non-ASCII characters must be an identifier (PEP 3131): its
  * first character XID_Start (or '_'), the others XID_Continue, in Unicode

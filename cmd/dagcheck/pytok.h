@@ -78,6 +78,13 @@ struct py_tokens {
 int py_tokenize(struct py_tokens *tk, const char *src, size_t n);
 void py_tokens_release(struct py_tokens *tk);
 
+/*
+ * The length of the character at s[0..n) when it matches Python's re \w on
+ * str (a letter, a character with a numeric value, or '_'; Unicode 15.0),
+ * 0 when it does not or is not well-formed UTF-8.
+ */
+size_t py_word_char(const char *s, size_t n);
+
 const char *py_op_text(int op);
 const char *py_tok_name(enum py_tok t);
 

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "cmd/dagcheck/checks.h"
+#include "cmd/dagcheck/pytok.h"
 #include "lib/buf.h"
 
 static void check_syntax(struct dc_ctx *ctx, const struct dc_model *m);
@@ -826,21 +827,38 @@ check_branch_join(struct dc_ctx *ctx, const struct dc_model *m)
 	}
 }
 
-/* Airflow's KEY_REGEX ^[\w.-]+$ (\w Unicode: non-ASCII letters pass) and 250 chars. */
+/*
+ * Airflow's KEY_REGEX r"^[\w.-]+$" (airflow/utils/helpers.py; the task SDK's
+ * definitions/_internal/node.py in Airflow 3) and ID_LEN 250 characters
+ * (validate_key). Python's \w on str is Unicode: "données" and "日本" are
+ * valid ids, an em dash, a curly quote, a no-break space or an emoji is not.
+ * Bytes that are not well-formed UTF-8 (a file in another declared encoding)
+ * are let through, as before: we cannot tell what character they are.
+ */
 static const char *
 id_problem(const char *id)
 {
-	const unsigned char *p = (const unsigned char *)id;
-	size_t chars = 0;
+	size_t n = strlen(id), i = 0, chars = 0, len;
+	unsigned char c;
 
-	if (*p == 0)
+	if (n == 0)
 		return "is empty";
-	for (; *p; p++) {
-		if ((*p & 0xC0) != 0x80)
-			chars++;
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    *p == '_' || *p == '.' || *p == '-' || *p >= 0x80))
+	while (i < n) {
+		c = (unsigned char)id[i];
+		chars++;
+		if (c == '.' || c == '-') {
+			i++;
+			continue;
+		}
+		if ((len = py_word_char(id + i, n - i)) > 0) {
+			i += len;
+			continue;
+		}
+		if (c < 0x80 || pk_utf8_prefix(id + i, n - i) > 0)
 			return "has characters other than letters, digits, '_', '.' and '-'";
+		i++;	/* not UTF-8: unknown, as before */
+		while (i < n && ((unsigned char)id[i] & 0xC0) == 0x80)
+			i++;
 	}
 	if (chars > 250)
 		return "is longer than 250 characters";
