@@ -563,21 +563,17 @@ int
 pk_json_value(const char *s, size_t n, struct pk_jval *v, struct pk_err *err)
 {
 	struct scan sc;
-	struct pk_jval dummy;
+	size_t used;
 	ucp p, end = (ucp)s + n;
 
-	if (v == NULL)
-		v = &dummy;
-	sc.base = (ucp)s;
-	sc.end = end;
-	sc.max_depth = DEPTH_DEFAULT;
-	sc.err = err;
-	if ((p = skip_ws((ucp)s, end)) == end)
-		return fail_eof(&sc), -1;
-	if ((p = scan_value(&sc, p, 1, v)) == NULL)
+	if (pk_json_value_prefix(s, n, v, &used, err) < 0)
 		return -1;
-	if ((p = skip_ws(p, end)) != end)
+	if ((p = skip_ws((ucp)s + used, end)) != end) {
+		sc.base = (ucp)s;
+		sc.end = end;
+		sc.err = err;
 		return fail(&sc, p, "trailing characters"), -1;
+	}
 	return 0;
 }
 

@@ -1543,6 +1543,31 @@ wait_topic(struct R *r, int64_t wake)
 	r->ndr = 0;
 }
 
+/* Wait for the target's outcomes, at most wake ns (100 ms). */
+static void
+wait_target(struct R *r, int64_t wake)
+{
+	switch (r->target) {
+	case T_EXEC:
+		wait_exec(r, wake);
+		break;
+	case T_TOPIC:
+		wait_topic(r, wake);
+		break;
+	case T_STDOUT:
+		if (wake > 0 && wake != INT64_MAX) {
+			struct timespec ts;
+
+			if (wake > 100 * 1000000)
+				wake = 100 * 1000000;
+			ts.tv_sec = 0;
+			ts.tv_nsec = (long)wake;
+			nanosleep(&ts, NULL);
+		}
+		break;
+	}
+}
+
 /* Successes to the ledger, durably, before their slots are used again:
  * at once, or (bg) handed to the writer thread, freeing the slots of what
  * it has made durable since the last look. */
@@ -1586,21 +1611,7 @@ on_input_wait(void *arg)
 		sync_ledger(r);
 		if (wake > 10 * 1000000)
 			wake = 10 * 1000000;	/* look at the input every 10 ms */
-		switch (r->target) {
-		case T_EXEC:
-			wait_exec(r, wake);
-			break;
-		case T_TOPIC:
-			wait_topic(r, wake);
-			break;
-		case T_STDOUT:
-			if (wake > 0 && wake != INT64_MAX) {
-				struct timespec ts = { 0, (long)wake };
-
-				nanosleep(&ts, NULL);
-			}
-			break;
-		}
+		wait_target(r, wake);
 		sync_ledger(r);
 		compact(r, 0);
 		pfd.revents = 0;
@@ -2025,32 +2036,14 @@ main(int argc, char *argv[])
 			wake = 0;
 		else if (r->held > 0 && wake > 1000000)
 			wake = 1000000;
-		switch (r->target) {
-		case T_EXEC:
-			if (pk_cli_interrupted() && !forwarded) {
-				/* Pass the signal on to the commands' process groups. */
-				forwarded = 1;
-				for (i = 0; i < r->qlen; i++)
-					if (r->q[i]->state == E_RUNNING && r->q[i]->pid > 0)
-						kill(-r->q[i]->pid, SIGTERM);
-			}
-			wait_exec(r, wake);
-			break;
-		case T_TOPIC:
-			wait_topic(r, wake);
-			break;
-		case T_STDOUT:
-			if (wake > 0 && wake != INT64_MAX) {
-				struct timespec ts;
-
-				if (wake > 100 * 1000000)
-					wake = 100 * 1000000;
-				ts.tv_sec = 0;
-				ts.tv_nsec = (long)wake;
-				nanosleep(&ts, NULL);
-			}
-			break;
+		if (r->target == T_EXEC && pk_cli_interrupted() && !forwarded) {
+			/* Pass the signal on to the commands' process groups. */
+			forwarded = 1;
+			for (i = 0; i < r->qlen; i++)
+				if (r->q[i]->state == E_RUNNING && r->q[i]->pid > 0)
+					kill(-r->q[i]->pid, SIGTERM);
 		}
+		wait_target(r, wake);
 		/* Successes reach the ledger, durably, before anything else starts. */
 		sync_ledger(r);
 		compact(r, r->cons != NULL && mono_ns() - r->last_commit >= PK_NS_PER_SEC / 5);
