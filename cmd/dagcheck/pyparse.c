@@ -103,6 +103,20 @@ vdrop(struct nvec *v)
 	v->n = v->cap = 0;
 }
 
+/* x with the lists v and w, or NULL (both dropped) when parsing failed. */
+static struct py_node *
+with_lists(struct parser *P, struct py_node *x, struct nvec *v, struct nvec *w)
+{
+	if (P->failed) {
+		vdrop(v);
+		vdrop(w);
+		return NULL;
+	}
+	vfinish(P, v, &x->v, &x->nv);
+	vfinish(P, w, &x->w, &x->nw);
+	return x;
+}
+
 static struct py_token *
 cur(struct parser *P)
 {
@@ -1150,14 +1164,9 @@ call_args(struct parser *P, struct py_node *fn, int bases)
 			break;
 		}
 	}
-	if (P->failed || expect_op(P, PO_RPAR) < 0) {
-		vdrop(&v);
-		vdrop(&w);
-		return NULL;
-	}
-	vfinish(P, &v, &x->v, &x->nv);
-	vfinish(P, &w, &x->w, &x->nw);
-	return x;
+	if (!P->failed)
+		expect_op(P, PO_RPAR);
+	return with_lists(P, x, &v, &w);
 }
 
 static struct py_node *
@@ -1407,16 +1416,11 @@ comparison(struct parser *P)
 		vdrop(&w);
 		return x;
 	}
-	if (P->failed) {
-		vdrop(&v);
-		vdrop(&w);
-		return NULL;
-	}
+	if (P->failed)
+		return with_lists(P, NULL, &v, &w);
 	c = mk_at(P, PY_COMPARE, x);
 	c->a = x;
-	vfinish(P, &v, &c->v, &c->nv);
-	vfinish(P, &w, &c->w, &c->nw);
-	return c;
+	return with_lists(P, c, &v, &w);
 }
 
 static struct py_node *
@@ -2401,14 +2405,7 @@ class_pattern(struct parser *P, struct py_node *cls)
 	}
 	if (!P->failed && !accept_op(P, PO_RPAR))
 		perr(P, "invalid syntax");
-	if (P->failed) {
-		vdrop(&v);
-		vdrop(&w);
-		return NULL;
-	}
-	vfinish(P, &v, &x->v, &x->nv);
-	vfinish(P, &w, &x->w, &x->nw);
-	return x;
+	return with_lists(P, x, &v, &w);
 }
 
 /* '{' (key ':' pattern ',')* ['**' rest] '}'; a key is a literal or a dotted name. */
@@ -2465,14 +2462,7 @@ mapping_pattern(struct parser *P)
 	}
 	if (!P->failed && !accept_op(P, PO_RBRACE))
 		perr(P, "invalid syntax");
-	if (P->failed) {
-		vdrop(&v);
-		vdrop(&w);
-		return NULL;
-	}
-	vfinish(P, &v, &x->v, &x->nv);
-	vfinish(P, &w, &x->w, &x->nw);
-	return x;
+	return with_lists(P, x, &v, &w);
 }
 
 /* '*' NAME or '*' '_' in a sequence pattern, else a pattern. */
