@@ -1038,6 +1038,18 @@ EOF
 	assert_output --partial "DC304"
 	run -0 dagcheck --no-config --select DC3 --ignore DC304 $F/rules/dc304.py
 	assert_output ""
+	# as in ruff: ALL is every rule, and the more specific of --select and
+	# --ignore wins, --ignore on a tie
+	run -1 dagcheck --no-config --select DC304 --ignore DC3 $F/rules/dc304.py
+	assert_output --partial "DC304"
+	run -1 dagcheck --no-config --select ALL $F/rules/dc304.py
+	assert_output --partial "DC304"
+	run -0 dagcheck --no-config --select ALL --ignore DC3 $F/rules/dc304.py
+	assert_output ""
+	run -0 dagcheck --no-config --select DC3 --ignore DC3 $F/rules/dc304.py
+	assert_output ""
+	run -0 dagcheck --no-config --ignore ALL $F/rules/dc304.py
+	assert_output ""
 	run -0 bash -c "dagcheck --no-config --select DC40 --severity DC4=warning -o ndjson $F/rules/dc401.py | jq -r '[.code, .severity] | @tsv' | sort -u"
 	assert_output "DC401	warning"
 	run -2 dagcheck --no-config --severity DC401=fatal $F/rules/dc401.py

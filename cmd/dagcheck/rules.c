@@ -128,31 +128,51 @@ dc_code_known(const char *prefix)
 {
 	size_t i, n = strlen(prefix);
 
+	if (strcasecmp(prefix, "ALL") == 0)
+		return 1;	/* every rule, as in ruff */
+
 	for (i = 0; n > 0 && i < dc_nrules; i++)
 		if (strncasecmp(dc_rules[i].code, prefix, n) == 0)
 			return 1;
 	return 0;
 }
 
-static int
-prefix_match(char **list, size_t n, const char *code)
+/* How specific the longest entry of list that covers code is: its length,
+ * 0 for ALL, -1 when none does. */
+static long
+match_len(char **list, size_t n, const char *code)
 {
+	long best = -1;
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (strncasecmp(code, list[i], strlen(list[i])) == 0)
-			return 1;
-	return 0;
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(list[i]);
+
+		if (strcasecmp(list[i], "ALL") == 0) {
+			if (best < 0)
+				best = 0;
+		} else if (strncasecmp(code, list[i], len) == 0 && (long)len > best) {
+			best = (long)len;
+		}
+	}
+	return best;
 }
 
 int
 dc_rule_enabled(const struct dc_config *cfg, const char *code)
 {
+	long sel, ign;
+
 	if (cfg == NULL)
 		return 1;
-	if (cfg->nselect && !prefix_match(cfg->select, cfg->nselect, code))
+	/* As in ruff: the more specific of --select and --ignore wins
+	 * (--select DC301 --ignore DC3 keeps DC301), --ignore on a tie;
+	 * no --select selects everything, least specifically. */
+	sel = cfg->nselect ? match_len(cfg->select, cfg->nselect, code) : 0;
+	if (sel < 0)
 		return 0;
-	return !prefix_match(cfg->ignore, cfg->nignore, code);
+	ign = match_len(cfg->ignore, cfg->nignore, code);
+	return sel > ign;
 }
 
 enum dc_sev
